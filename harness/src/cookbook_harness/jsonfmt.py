@@ -13,7 +13,8 @@ def dumps(value: Any, indent: int = 0) -> str:
     container and fits in one line on that line, so a list of jobs reads one job per line."""
     flat = json.dumps(value, ensure_ascii=False)
     nested = isinstance(value, (dict, list)) and any(
-        isinstance(v, (dict, list)) and len(v) > 0 for v in (value.values() if isinstance(value, dict) else value)
+        isinstance(v, (dict, list)) and len(v) > 0
+        for v in (value.values() if isinstance(value, dict) else value)
     )
     if not isinstance(value, (dict, list)) or (not nested and indent + len(flat) <= _LINE):
         return flat

@@ -1,0 +1,113 @@
+"""`python -m cookbook_harness`: the command behind `just compare` and `just build`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import RESULTS_DIR, bench, conformance, machine, proc, report, runners
+from .conformance import disagreements
+from .implementations import IMPLEMENTATIONS, select
+from .spec import SpecError, load_all
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cookbook-harness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    names = ", ".join(i.name for i in IMPLEMENTATIONS)
+
+    build = sub.add_parser("build", help="build every runner (or those named)")
+    build.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
+
+    cmp = sub.add_parser(
+        "compare", help="run every pattern in every language; print and save the table"
+    )
+    cmp.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
+    cmp.add_argument("--pattern", action="append", help="a pattern slug; repeatable")
+    cmp.add_argument(
+        "--bench-size", type=int, help="jobs per benchmark run (default: the spec's first size)"
+    )
+    cmp.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds of processes (default 3)"
+    )
+    cmp.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per process after one warm-up (default 3)"
+    )
+    cmp.add_argument("--no-bench", action="store_true", help="check correctness only")
+    cmp.add_argument(
+        "--output", type=Path, default=RESULTS_DIR / "latest.json", help="where to write the report"
+    )
+    args = parser.parse_args(argv)
+
+    impls = select(args.impl)
+    if args.command == "build":
+        for impl in impls:
+            progress(f"build {impl.name}")
+            try:
+                runners.build(impl)
+            except (runners.RunnerError, proc.ToolMissingError) as exc:
+                progress(f"error: {exc}")
+                return 1
+        return 0
+
+    if args.rounds < 1 or args.repeat < 1 or (args.bench_size is not None and args.bench_size < 1):
+        parser.error("--rounds, --repeat and --bench-size must be at least 1")
+    try:
+        specs = load_all()
+    except SpecError as exc:
+        progress(f"error: {exc}")
+        return 1
+    if args.pattern:
+        known = {s.pattern for s in specs}
+        unknown = sorted(set(args.pattern) - known)
+        if unknown:
+            parser.error(
+                f"unknown pattern {', '.join(unknown)}; choose from {', '.join(sorted(known))}"
+            )
+        specs = tuple(s for s in specs if s.pattern in args.pattern)
+
+    outcome = conformance.run_all(impls, specs, progress)
+    points = (
+        []
+        if args.no_bench
+        else bench.run(
+            impls,
+            specs,
+            size=args.bench_size,
+            rounds=args.rounds,
+            repeat=args.repeat,
+            progress=progress,
+        )
+    )
+    split = disagreements(outcome.outputs)
+    report.write(
+        args.output,
+        machine=machine.describe(impls),
+        command=" ".join(["cookbook-harness", *(argv if argv is not None else sys.argv[1:])]),
+        rows=outcome.rows,
+        points=points,
+        disagreements=split,
+    )
+    print(report.table(impls, outcome.rows, points))
+    for d in split:
+        print(
+            f"disagreement: {d['pattern']} {d['case']}: "
+            + " | ".join(", ".join(g) for g in d["groups"])
+        )
+    bad = report.failures(outcome.rows) + [p for p in points if p.error]
+    for item in bad[:20]:
+        if isinstance(item, conformance.Row):
+            print(f"{item.status}: {item.language} {item.pattern} {item.case}: {item.detail}")
+        else:
+            print(f"error: {item.language} bench {item.pattern} n={item.size}: {item.error}")
+    print(f"report written to {args.output}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Benchmarks through the protocol's `bench` command: answers checked first, then only the
+measured region timed, languages interleaved (A B C D A B C D ...) so that drift hits all alike."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import proc, runners
+from .conformance import Progress
+from .implementations import Implementation
+from .reference import BENCH_CHECKS
+from .spec import PatternSpec
+
+
+@dataclass
+class Point:
+    pattern: str
+    language: str
+    size: int
+    params: dict[str, Any]
+    elapsed_ns: list[int] = field(default_factory=list)
+    """Measured-region times, the first run of each process (the warm-up) left out."""
+    wall_ns: list[int] = field(default_factory=list)
+    cpu_ns: list[int] = field(default_factory=list)
+    max_rss_kib: list[int] = field(default_factory=list)
+    """Measured from outside, one per process: start-up included."""
+    error: str = ""
+    ratio: float | None = None
+
+    @property
+    def median_ns(self) -> float | None:
+        return statistics.median(self.elapsed_ns) if self.elapsed_ns and not self.error else None
+
+    def as_json(self) -> dict[str, Any]:
+        median = self.median_ns
+        return {
+            "pattern": self.pattern,
+            "language": self.language,
+            "size": self.size,
+            "params": self.params,
+            "status": "error" if self.error else "ok",
+            **({"detail": self.error} if self.error else {}),
+            **(
+                {
+                    "median_ns": round(median),
+                    "min_ns": min(self.elapsed_ns),
+                    "max_ns": max(self.elapsed_ns),
+                    "runs": len(self.elapsed_ns),
+                    "ratio_to_fastest": self.ratio,
+                    "process_wall_ns": self.wall_ns,
+                    "process_cpu_ns": self.cpu_ns,
+                    "process_max_rss_kib": self.max_rss_kib,
+                }
+                if median is not None
+                else {}
+            ),
+        }
+
+
+def run(
+    impls: list[Implementation],
+    specs: tuple[PatternSpec, ...],
+    *,
+    size: int | None,
+    rounds: int,
+    repeat: int,
+    progress: Progress,
+) -> list[Point]:
+    """Bench each pattern at `size` (default: the spec's first size) on every implementation."""
+    points: list[Point] = []
+    for spec in specs:
+        if spec.bench is None or spec.pattern not in BENCH_CHECKS:
+            continue
+        n = size or spec.bench["sizes"][0]
+        params = spec.bench["params"]
+        want = BENCH_CHECKS[spec.pattern](n, params)
+        request = {"pattern": spec.pattern, "size": n, "params": params, "repeat": repeat + 1}
+        row = {impl.name: Point(spec.pattern, impl.name, n, params) for impl in impls}
+        for r in range(1, rounds + 1):
+            for impl in impls:
+                point = row[impl.name]
+                if point.error:
+                    continue
+                progress(f"bench {spec.pattern} size {n}: round {r}/{rounds}, {impl.name}")
+                _once(impl, request, want, point)
+        fastest = min((p.median_ns for p in row.values() if p.median_ns), default=None)
+        for p in row.values():
+            if fastest and p.median_ns:
+                p.ratio = round(p.median_ns / fastest, 2)
+        points += row.values()
+    return points
+
+
+def _once(
+    impl: Implementation, request: dict[str, Any], want: dict[str, Any], point: Point
+) -> None:
+    try:
+        answer, done = runners.bench(impl, request)
+    except (runners.RunnerError, proc.ToolMissingError) as exc:
+        point.error = str(exc)
+        return
+    if answer.get("status") != "ok":
+        point.error = f"answered {answer.get('status')!r}: {answer.get('error')}"
+        return
+    if answer.get("check") != want:
+        point.error = f"wrong answer: check {answer.get('check')}, expected {want}"
+        return
+    times = answer.get("elapsedNs")
+    if (
+        not isinstance(times, list)
+        or len(times) != request["repeat"]
+        or not all(isinstance(t, int) and t > 0 for t in times)
+    ):
+        point.error = f"elapsedNs must be {request['repeat']} positive integers, got {times!r}"
+        return
+    point.elapsed_ns += times[1:]  # the first run warms caches, JITs and allocators up
+    point.wall_ns.append(done.wall_ns)
+    point.cpu_ns.append(done.cpu_ns)
+    point.max_rss_kib.append(done.max_rss_kib)

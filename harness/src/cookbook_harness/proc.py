@@ -1,0 +1,154 @@
+"""Every subprocess the harness starts goes through `run`: an argument list (never a shell), a
+timeout after which the whole process group is killed, and the child's own resource usage."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int | None
+    """None when the process was killed for exceeding its timeout."""
+    stdout: str
+    stderr: str
+    wall_ns: int
+    cpu_ns: int
+    """User plus system CPU time of the child (and of children it waited for)."""
+    max_rss_kib: int
+    """Peak resident set size of the child, from wait4's rusage (kilobytes on Linux)."""
+    timeout: float
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+    def describe(self) -> str:
+        """One line that says what happened, for a report or an assertion message."""
+        cmd = " ".join(self.argv)
+        code = self.returncode
+        if code is None:
+            what = f"was killed after its {self.timeout:g} s timeout"
+        elif code == 0:
+            what = "succeeded"
+        elif code < 0:
+            what = f"died of signal {-code}"
+        else:
+            what = f"exited with code {code}"
+        tail = self.stderr.strip().splitlines()[-5:]
+        stderr = (" | stderr: " + " / ".join(tail)) if tail else ""
+        return f"`{cmd}` {what}{stderr}"
+
+
+class ToolMissingError(RuntimeError):
+    """The program to run is not installed; the message says what to install."""
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    timeout: float,
+    cwd: Path | None = None,
+    stdin: str = "",
+    env: Mapping[str, str] | None = None,
+) -> Completed:
+    """Run `argv` to completion or until `timeout` seconds have passed, feeding `stdin`.
+
+    The child starts in a session of its own so that a timeout kills whatever it started too.
+    Its output is read on threads so that a child that fills a pipe cannot deadlock against us
+    while we are still writing its input.
+    """
+    args = tuple(str(a) for a in argv)
+    start = time.perf_counter_ns()
+    try:
+        child = subprocess.Popen(  # noqa: S603 - an argument list from our own table, no shell
+            args,
+            cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except FileNotFoundError as exc:
+        raise ToolMissingError(
+            f"cannot start `{args[0]}`: it is not installed or not on PATH "
+            "(see README.md, Prerequisites)"
+        ) from exc
+    # All three are pipes, as asked for above.
+    assert child.stdin is not None
+    assert child.stdout is not None
+    assert child.stderr is not None
+    out: list[str] = []
+    err: list[str] = []
+    readers = [
+        threading.Thread(target=_drain, args=(child.stdout, out), daemon=True),
+        threading.Thread(target=_drain, args=(child.stderr, err), daemon=True),
+        threading.Thread(target=_feed, args=(child, stdin), daemon=True),
+    ]
+    for t in readers:
+        t.start()
+
+    status: list[tuple[int, resource.struct_rusage]] = []
+    # wait4 rather than Popen.wait: it also hands back the child's rusage (CPU time, peak RSS).
+    reaper = threading.Thread(target=lambda: status.append(_wait4(child.pid)), daemon=True)
+    reaper.start()
+    reaper.join(timeout)
+    timed_out = reaper.is_alive()
+    if timed_out:
+        _kill_group(child.pid)
+        reaper.join()
+    wall = time.perf_counter_ns() - start
+    raw, usage = status[0]
+    child.returncode = os.waitstatus_to_exitcode(raw)  # reaped above; keep Popen from waiting again
+    for t in readers:
+        t.join(timeout=5)
+    cpu = round((usage.ru_utime + usage.ru_stime) * 1e9)
+    return Completed(
+        argv=args,
+        returncode=None if timed_out else child.returncode,
+        stdout="".join(out),
+        stderr="".join(err),
+        wall_ns=wall,
+        cpu_ns=cpu,
+        max_rss_kib=usage.ru_maxrss,
+        timeout=timeout,
+    )
+
+
+def _drain(stream: IO[str], sink: list[str]) -> None:
+    sink.append(stream.read())
+
+
+def _feed(child: subprocess.Popen[str], text: str) -> None:
+    assert child.stdin
+    try:
+        child.stdin.write(text)
+        child.stdin.close()
+    except (BrokenPipeError, OSError):
+        # The child exited without reading all of its input; its exit status says why.
+        pass
+
+
+def _wait4(pid: int) -> tuple[int, resource.struct_rusage]:
+    _, raw, usage = os.wait4(pid, 0)
+    return raw, usage
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it exited just before the kill
+        os.killpg(pid, signal.SIGKILL)

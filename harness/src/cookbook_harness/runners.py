@@ -1,0 +1,113 @@
+"""The harness's side of the runner protocol (docs/contract.md): build, list, run, bench."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ROOT, proc
+from .implementations import Implementation
+from .spec import Case
+
+LIST_TIMEOUT = 30.0
+RUN_TIMEOUT = 120.0
+"""Seconds for one batch: every case of a pattern sleeps for well under a second in total."""
+BENCH_TIMEOUT = 300.0
+
+
+class RunnerError(RuntimeError):
+    """A runner could not be built or did not keep to the protocol; the message says which."""
+
+
+def build(impl: Implementation) -> None:
+    for argv in impl.build:
+        done = proc.run(argv, cwd=impl.cwd, timeout=impl.build_timeout)
+        if done.returncode != 0:
+            raise RunnerError(f"building {impl.name}: {done.describe()}")
+
+
+def ensure_built(impl: Implementation) -> None:
+    """Build `impl` unless its runner is already there (`just build` rebuilds everything)."""
+    if impl.artifact is not None and not impl.artifact.exists():
+        build(impl)
+
+
+@dataclass(frozen=True)
+class Listing:
+    implementation: str
+    patterns: dict[str, dict[str, str]]
+    """pattern -> {case id: reason it is skipped}"""
+
+
+def list_patterns(impl: Implementation) -> Listing:
+    done = proc.run(impl.argv("list"), cwd=ROOT, timeout=LIST_TIMEOUT)
+    if done.returncode != 0:
+        raise RunnerError(f"{impl.name} list: {done.describe()}")
+    try:
+        raw = json.loads(done.stdout)
+        patterns = {name: dict(info.get("skip", {})) for name, info in raw["patterns"].items()}
+        if raw.get("protocol") != 1:
+            raise RunnerError(f"{impl.name} list: speaks protocol {raw.get('protocol')!r}, not 1")
+        return Listing(raw.get("implementation", ""), patterns)
+    except (json.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
+        raise RunnerError(
+            f"{impl.name} list: not the documented answer ({exc}): {done.stdout[:200]!r}"
+        ) from exc
+
+
+@dataclass
+class Batch:
+    """The answers of one `run` over a batch of cases, by case id, and how the process ended."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    process: proc.Completed | None = None
+    problems: list[str] = field(default_factory=list)
+    """Protocol violations that are not tied to one case (stray output, answers out of order)."""
+
+    def failure(self) -> str:
+        """Why a case got no answer, for its report row."""
+        if self.process is None:
+            return "the runner was not started"
+        return self.process.describe()
+
+
+def run_batch(impl: Implementation, cases: Iterable[Case], timeout: float = RUN_TIMEOUT) -> Batch:
+    cases = list(cases)
+    stdin = "".join(json.dumps(c.request()) + "\n" for c in cases)
+    done = proc.run(impl.argv("run"), cwd=ROOT, stdin=stdin, timeout=timeout)
+    batch = Batch(process=done)
+    expected_order = [c.id for c in cases]
+    got_order: list[str] = []
+    for n, line in enumerate(done.stdout.splitlines(), start=1):
+        try:
+            answer = json.loads(line)
+        except json.JSONDecodeError:
+            batch.problems.append(f"stdout line {n} is not JSON: {line[:120]!r}")
+            continue
+        if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
+            batch.problems.append(f"stdout line {n} has no string id: {line[:120]!r}")
+            continue
+        got_order.append(answer["id"])
+        batch.answers[answer["id"]] = answer
+    if got_order != expected_order[: len(got_order)]:
+        batch.problems.append("answers are not in request order")
+    return batch
+
+
+def bench(
+    impl: Implementation, request: dict[str, Any], timeout: float = BENCH_TIMEOUT
+) -> tuple[dict[str, Any], proc.Completed]:
+    done = proc.run(impl.argv("bench"), cwd=ROOT, stdin=json.dumps(request) + "\n", timeout=timeout)
+    if done.returncode != 0:
+        raise RunnerError(f"{impl.name} bench: {done.describe()}")
+    try:
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError) as exc:
+        raise RunnerError(
+            f"{impl.name} bench: no JSON answer on stdout: {done.stdout[:200]!r}"
+        ) from exc
+    if not isinstance(answer, dict):
+        raise RunnerError(f"{impl.name} bench: the answer is not an object: {done.stdout[:200]!r}")
+    return answer, done
