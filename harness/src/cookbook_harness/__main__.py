@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import RESULTS_DIR, bench, conformance, machine, proc, report, runners
+from . import RESULTS_DIR, bench, conformance, machine, proc, published, report, runners
 from .conformance import disagreements
 from .implementations import IMPLEMENTATIONS, select
 from .spec import SpecError, load_all
@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
 
     build = sub.add_parser("build", help="build every runner (or those named)")
     build.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
+
+    sub.add_parser("publish", help="fingerprint new spec cases so that they can never change")
 
     cmp = sub.add_parser(
         "compare", help="run every pattern in every language; print and save the table"
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=RESULTS_DIR / "latest.json", help="where to write the report"
     )
     args = parser.parse_args(argv)
+
+    if args.command == "publish":
+        added = published.publish()
+        progress(f"published {len(added)} new case(s)" + (": " + ", ".join(added) if added else ""))
+        return 0
 
     impls = select(args.impl)
     if args.command == "build":

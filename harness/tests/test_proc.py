@@ -1,0 +1,53 @@
+"""The one place that starts subprocesses: timeouts kill, output and usage are kept."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from cookbook_harness import proc
+
+
+def test_output_exit_code_and_usage() -> None:
+    code = (
+        "import sys; data = sys.stdin.read(); print(data.upper()); "
+        "print('warn', file=sys.stderr); sys.exit(3)"
+    )
+    done = proc.run([sys.executable, "-c", code], stdin="hello", timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "HELLO\n", "warn\n")
+    assert done.max_rss_kib > 1000  # an interpreter takes megabytes
+    assert done.wall_ns > 0
+    assert "exited with code 3" in done.describe()
+    assert "warn" in done.describe()
+
+
+def test_a_hung_child_is_killed_at_its_timeout() -> None:
+    start = time.monotonic()
+    done = proc.run([sys.executable, "-c", "import time; time.sleep(60)"], timeout=0.5)
+    assert done.timed_out
+    assert time.monotonic() - start < 10
+    assert "killed after its 0.5 s timeout" in done.describe()
+
+
+def test_the_timeout_kills_grandchildren_too() -> None:
+    # The child starts a grandchild that holds the pipes open; killing only the child would hang.
+    code = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    )
+    start = time.monotonic()
+    done = proc.run([sys.executable, "-c", code], timeout=0.5)
+    assert done.timed_out
+    assert time.monotonic() - start < 10
+
+
+def test_a_missing_tool_says_what_to_install() -> None:
+    with pytest.raises(proc.ToolMissingError, match="not installed or not on PATH"):
+        proc.run(["no-such-tool-anywhere"], timeout=5)
+
+
+def test_a_child_that_ignores_its_input_does_not_block() -> None:
+    done = proc.run([sys.executable, "-c", "pass"], stdin="x" * 1_000_000, timeout=30)
+    assert done.returncode == 0
