@@ -1,0 +1,113 @@
+# The concurrency cookbook: every pattern in Python, Rust, Go and TypeScript, checked alike.
+# `just test-all` sets everything up from a fresh clone and runs every test and linter;
+# `just compare` runs every pattern in every language and prints them side by side.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# mkdocs-material prints a banner about a future MkDocs on every build; the site pins MkDocs 1.
+export NO_MKDOCS_2_WARNING := "1"
+
+venv := justfile_directory() / ".venv"
+py := venv / "bin/python"
+
+# List the recipes.
+default:
+    @just --list --unsorted
+
+# Run every pattern in every language on the same cases; print the table, write docs/results/latest.json.
+compare *ARGS: setup-python
+    {{ py }} -m cookbook_harness compare {{ ARGS }}
+
+# Set up everything from a fresh clone, then run every linter and every test.
+test-all: setup lint test
+
+# Every test suite: each language's native tests, then the harness over all of them.
+test: test-python test-rust test-go test-ts test-harness docs
+
+# Every linter and formatter check, in every language.
+lint: lint-python lint-rust lint-go lint-ts
+
+# Create the virtual environment and build every runner.
+setup: setup-python build
+
+# Create .venv with the pinned tools and install the cookbook's Python package and the harness.
+setup-python:
+    test -x {{ py }} || python3 -m venv {{ venv }}
+    {{ py }} -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    {{ py }} -m pip install --quiet --disable-pip-version-check --no-deps -e python -e harness
+
+# Build every runner: Rust (release), Go, TypeScript.
+build: build-rust build-go build-ts
+
+# Build the Rust runner in release mode.
+build-rust:
+    cd rust && cargo build --release --locked
+
+# Build the Go runner into go/bin/.
+build-go:
+    cd go && go build -o bin/cookbook-runner ./cmd/cookbook-runner
+
+# Install the pinned npm packages and compile the TypeScript.
+build-ts:
+    cd typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# ruff (lint and format) and mypy --strict over the Python package and the harness.
+lint-python: setup-python
+    {{ venv }}/bin/ruff check python harness
+    {{ venv }}/bin/ruff format --check python harness
+    cd python && {{ venv }}/bin/mypy
+    cd harness && {{ venv }}/bin/mypy
+
+# rustfmt and clippy with warnings as errors.
+lint-rust:
+    cd rust && cargo fmt --all --check
+    cd rust && cargo clippy --all-targets --locked -- -D warnings
+
+# gofmt and go vet.
+lint-go:
+    cd go && test -z "$(gofmt -l .)" || { echo "gofmt would change: $(gofmt -l .)"; exit 1; }
+    cd go && go vet ./...
+
+# tsc --strict, eslint and prettier.
+lint-ts: build-ts
+    cd typescript && npm run lint
+
+# Rewrite every file the formatters would change.
+fmt: setup-python
+    {{ venv }}/bin/ruff format python harness
+    {{ venv }}/bin/ruff check --fix python harness
+    cd rust && cargo fmt --all
+    cd go && gofmt -w .
+    cd typescript && npm run format
+
+# The Python implementations' native tests (pytest, both the asyncio and the threads variants).
+test-python: setup-python
+    {{ py }} -m pytest python/tests -q
+
+# The Rust native tests.
+test-rust:
+    cd rust && cargo test --locked --quiet
+
+# The Go native tests, under the race detector.
+test-go:
+    cd go && go test -race ./...
+
+# The TypeScript native tests (node --test over the compiled tests).
+test-ts: build-ts
+    cd typescript && npm test
+
+# The harness's own tests, then every implementation on every case of the spec.
+test-harness: setup-python
+    {{ py }} -m pytest harness/tests -q
+
+# Fingerprint new spec cases, so that a published case can never silently change.
+publish-spec: setup-python
+    {{ py }} -m cookbook_harness publish
+
+# Build the site with mkdocs --strict into build/site.
+docs: setup-python
+    {{ venv }}/bin/mkdocs build --strict --quiet --site-dir build/site
+
+# Serve the site on http://127.0.0.1:8000 while you edit it.
+serve: setup-python
+    {{ venv }}/bin/mkdocs serve --dev-addr 127.0.0.1:8000
