@@ -14,8 +14,19 @@ from typing import Any
 
 from .spec import Case, resolve
 
-Check = Callable[[Case, Any, dict[str, Any], dict[str, Any]], list[str]]
-"""(case, observed, the check's resolved parameters, the case's input) -> violations."""
+
+@dataclass(frozen=True)
+class Seen:
+    """What one check looks at: the case's input, the answer's output and observations, and the
+    check's own parameters with `$input.` references resolved."""
+
+    input: dict[str, Any]
+    output: Any
+    observed: dict[str, Any]
+    params: dict[str, Any]
+
+
+Check = Callable[[Seen], list[str]]
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ def peak_overlap(evs: list[Event]) -> int:
     return peak
 
 
-def check_case(case: Case, observed: Any) -> list[str]:
+def check_case(case: Case, observed: Any, output: Any = None) -> list[str]:
     """Run every invariant the case names; return the violations, each prefixed by its check."""
     if not isinstance(observed, dict):
         return ["observed must be an object"]
@@ -97,7 +108,7 @@ def check_case(case: Case, observed: Any) -> list[str]:
             continue
         params = {k: resolve(v, case.input) for k, v in spec.items() if k != "check"}
         try:
-            found = inv.check(case, observed, params, case.input)
+            found = inv.check(Seen(case.input, output, observed, params))
         except ObservationError as exc:
             found = [str(exc)]
         problems.extend(f"{name} ({inv.kind}): {p}" for p in found)
@@ -105,11 +116,9 @@ def check_case(case: Case, observed: Any) -> list[str]:
 
 
 @invariant("each-job-once", "safety")
-def _each_job_once(
-    case: Case, observed: Any, params: dict[str, Any], inp: dict[str, Any]
-) -> list[str]:
-    want = Counter(job["id"] for job in inp["jobs"])
-    got = Counter(e.id for e in events(observed))
+def _each_job_once(seen: Seen) -> list[str]:
+    want = Counter(job["id"] for job in seen.input["jobs"])
+    got = Counter(e.id for e in events(seen.observed))
     problems = []
     twice = sorted(i for i, n in got.items() if n > 1)
     never = sorted(i for i in want if i not in got)
@@ -124,11 +133,9 @@ def _each_job_once(
 
 
 @invariant("events-within-elapsed", "safety")
-def _events_within(
-    case: Case, observed: Any, params: dict[str, Any], inp: dict[str, Any]
-) -> list[str]:
-    elapsed = integer(observed, "elapsedNs")
-    bad = [e for e in events(observed) if not 0 <= e.start <= e.end <= elapsed]
+def _events_within(seen: Seen) -> list[str]:
+    elapsed = integer(seen.observed, "elapsedNs")
+    bad = [e for e in events(seen.observed) if not 0 <= e.start <= e.end <= elapsed]
     return [
         f"job {e.id} ran over [{e.start}, {e.end}] ns, outside the measured region [0, {elapsed}]"
         for e in bad[:5]
@@ -136,37 +143,35 @@ def _events_within(
 
 
 @invariant("max-in-flight-at-most", "safety")
-def _at_most(case: Case, observed: Any, params: dict[str, Any], inp: dict[str, Any]) -> list[str]:
-    limit = params["limit"]
+def _at_most(seen: Seen) -> list[str]:
+    limit = seen.params["limit"]
     problems = []
-    reported = integer(observed, "maxInFlight")
+    reported = integer(seen.observed, "maxInFlight")
     if reported > limit:
         problems.append(f"the implementation's own counter reached {reported}, above {limit}")
-    peak = peak_overlap(events(observed))
+    peak = peak_overlap(events(seen.observed))
     if peak > limit:
         problems.append(f"{peak} job intervals overlap at one instant, above {limit}")
     return problems
 
 
 @invariant("max-in-flight-reached", "liveness")
-def _reached(case: Case, observed: Any, params: dict[str, Any], inp: dict[str, Any]) -> list[str]:
-    target = params["target"]
-    peak = peak_overlap(events(observed))
+def _reached(seen: Seen) -> list[str]:
+    target = seen.params["target"]
+    peak = peak_overlap(events(seen.observed))
     if peak < target:
         return [f"at most {peak} jobs were ever in flight at once; expected {target} to overlap"]
     return []
 
 
 @invariant("elapsed-below-serial", "liveness")
-def _below_serial(
-    case: Case, observed: Any, params: dict[str, Any], inp: dict[str, Any]
-) -> list[str]:
-    serial_ns = sum(job.get("sleepMs", 0) for job in inp["jobs"]) * 1_000_000
-    bound = params["fraction"] * serial_ns
-    elapsed = integer(observed, "elapsedNs")
+def _below_serial(seen: Seen) -> list[str]:
+    serial_ns = sum(job.get("sleepMs", 0) for job in seen.input["jobs"]) * 1_000_000
+    bound = seen.params["fraction"] * serial_ns
+    elapsed = integer(seen.observed, "elapsedNs")
     if elapsed > bound:
         return [
-            f"took {elapsed / 1e6:.1f} ms, more than {params['fraction']} of the "
+            f"took {elapsed / 1e6:.1f} ms, more than {seen.params['fraction']} of the "
             f"{serial_ns / 1e6:.0f} ms the sleeps would take one after the other"
         ]
     return []

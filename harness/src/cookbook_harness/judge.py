@@ -48,7 +48,7 @@ def judge(
     observed = answer.get("observed")
     elapsed = observed.get("elapsedNs") if isinstance(observed, dict) else None
     problems = differences(case.expected["output"], answer.get("output"), case.compare)
-    problems += check_case(case, observed)
+    problems += check_case(case, observed, answer.get("output"))
     if problems:
         return Verdict("fail", "; ".join(problems), elapsed)
     return Verdict("pass", "", elapsed)
