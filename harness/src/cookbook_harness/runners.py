@@ -28,10 +28,23 @@ def build(impl: Implementation) -> None:
             raise RunnerError(f"building {impl.name}: {done.describe()}")
 
 
+_build_failures: dict[str, RunnerError] = {}
+
+
 def ensure_built(impl: Implementation) -> None:
-    """Build `impl` unless its runner is already there (`just build` rebuilds everything)."""
+    """Build `impl` unless its runner is already there (`just build` rebuilds everything).
+
+    A failed build is remembered for the rest of the process, so that a hundred tests of a broken
+    implementation report its one build error instead of rebuilding a hundred times.
+    """
+    if impl.name in _build_failures:
+        raise _build_failures[impl.name]
     if impl.artifact is not None and not impl.artifact.exists():
-        build(impl)
+        try:
+            build(impl)
+        except RunnerError as exc:
+            _build_failures[impl.name] = exc
+            raise
 
 
 @dataclass(frozen=True)
