@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cookbook_harness.invariants import REGISTRY, Event, check_case, peak_overlap
+from cookbook_harness.checks import REGISTRY, Event, check_case, peak_overlap
 from cookbook_harness.spec import Case
 
 JOBS = [{"id": i, "sleepMs": 10} for i in range(4)]

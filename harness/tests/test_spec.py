@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from cookbook_harness import ROOT, SPEC_DIR, published, reference
-from cookbook_harness.invariants import REGISTRY
+from cookbook_harness.checks import REGISTRY
 from cookbook_harness.spec import PatternSpec, load_all, resolve, schema
 
 SPECS = load_all()

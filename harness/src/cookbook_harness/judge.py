@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .checks import check_case
 from .compare import differences
-from .invariants import check_case
 from .spec import Case
 
 STATUSES = ("pass", "fail", "unsupported", "error")

@@ -1,5 +1,8 @@
 """Invariants over what an implementation observed, checked by the harness.
 
+The checks live in this package, one module per family, and register themselves by name; a
+spec names them in its `invariants`.
+
 Safety checks are exact: a slow machine can make things late, never early, so "at most" must hold
 under any load. Liveness checks ("reached", "faster than serial") get generous bounds in the spec.
 Each check returns the list of its violations, empty when it holds.
@@ -7,12 +10,11 @@ Each check returns the list of its violations, empty when it holds.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .spec import Case, resolve
+from ..spec import Case, resolve
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,23 @@ def integer(observed: dict[str, Any], key: str) -> int:
     return value
 
 
+def records(seen: Seen, key: str, fields: Mapping[str, type]) -> list[dict[str, Any]]:
+    """observed[key] as a list of objects whose `fields` have the given types."""
+    raw = seen.observed.get(key)
+    if not isinstance(raw, list):
+        raise ObservationError(f"observed.{key} must be a list")
+    for n, r in enumerate(raw):
+        if not isinstance(r, dict):
+            raise ObservationError(f"observed.{key}[{n}] must be an object")
+        for name, kind in fields.items():
+            value = r.get(name)
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+                raise ObservationError(
+                    f"observed.{key}[{n}].{name} is missing or of the wrong type"
+                )
+    return raw
+
+
 def peak_overlap(evs: list[Event]) -> int:
     """The most intervals in flight at one instant, rebuilt from the events.
 
@@ -115,63 +134,5 @@ def check_case(case: Case, observed: Any, output: Any = None) -> list[str]:
     return problems
 
 
-@invariant("each-job-once", "safety")
-def _each_job_once(seen: Seen) -> list[str]:
-    want = Counter(job["id"] for job in seen.input["jobs"])
-    got = Counter(e.id for e in events(seen.observed))
-    problems = []
-    twice = sorted(i for i, n in got.items() if n > 1)
-    never = sorted(i for i in want if i not in got)
-    stray = sorted(i for i in got if i not in want)
-    if twice:
-        problems.append(f"jobs run more than once: {twice[:10]}")
-    if never:
-        problems.append(f"jobs never run: {never[:10]}")
-    if stray:
-        problems.append(f"events for jobs that do not exist: {stray[:10]}")
-    return problems
-
-
-@invariant("events-within-elapsed", "safety")
-def _events_within(seen: Seen) -> list[str]:
-    elapsed = integer(seen.observed, "elapsedNs")
-    bad = [e for e in events(seen.observed) if not 0 <= e.start <= e.end <= elapsed]
-    return [
-        f"job {e.id} ran over [{e.start}, {e.end}] ns, outside the measured region [0, {elapsed}]"
-        for e in bad[:5]
-    ]
-
-
-@invariant("max-in-flight-at-most", "safety")
-def _at_most(seen: Seen) -> list[str]:
-    limit = seen.params["limit"]
-    problems = []
-    reported = integer(seen.observed, "maxInFlight")
-    if reported > limit:
-        problems.append(f"the implementation's own counter reached {reported}, above {limit}")
-    peak = peak_overlap(events(seen.observed))
-    if peak > limit:
-        problems.append(f"{peak} job intervals overlap at one instant, above {limit}")
-    return problems
-
-
-@invariant("max-in-flight-reached", "liveness")
-def _reached(seen: Seen) -> list[str]:
-    target = seen.params["target"]
-    peak = peak_overlap(events(seen.observed))
-    if peak < target:
-        return [f"at most {peak} jobs were ever in flight at once; expected {target} to overlap"]
-    return []
-
-
-@invariant("elapsed-below-serial", "liveness")
-def _below_serial(seen: Seen) -> list[str]:
-    serial_ns = sum(job.get("sleepMs", 0) for job in seen.input["jobs"]) * 1_000_000
-    bound = seen.params["fraction"] * serial_ns
-    elapsed = integer(seen.observed, "elapsedNs")
-    if elapsed > bound:
-        return [
-            f"took {elapsed / 1e6:.1f} ms, more than {seen.params['fraction']} of the "
-            f"{serial_ns / 1e6:.0f} ms the sleeps would take one after the other"
-        ]
-    return []
+# Registering the checks: each module adds its own to REGISTRY when imported.
+from . import cache, jobs, limiters, merge  # noqa: E402, F401

@@ -1,0 +1,115 @@
+"""Checks on jobs run by a bounded number of workers: the worker pool and scatter-gather."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import Seen, events, integer, invariant, peak_overlap
+
+
+def job_ids(seen: Seen) -> list[int]:
+    """A worker pool's jobs carry ids; scatter-gather's items are known by their index."""
+    if "jobs" in seen.input:
+        return [job["id"] for job in seen.input["jobs"]]
+    return list(range(len(seen.input["items"])))
+
+
+def sleeps_ms(seen: Seen) -> int:
+    return sum(j.get("sleepMs", 0) for j in seen.input.get("jobs", seen.input.get("items", [])))
+
+
+@invariant("each-job-once", "safety")
+def _each_job_once(seen: Seen) -> list[str]:
+    want = Counter(job_ids(seen))
+    got = Counter(e.id for e in events(seen.observed))
+    problems = []
+    twice = sorted(i for i, n in got.items() if n > 1)
+    never = sorted(i for i in want if i not in got)
+    stray = sorted(i for i in got if i not in want)
+    if twice:
+        problems.append(f"jobs run more than once: {twice[:10]}")
+    if never:
+        problems.append(f"jobs never run: {never[:10]}")
+    if stray:
+        problems.append(f"events for jobs that do not exist: {stray[:10]}")
+    return problems
+
+
+@invariant("events-within-elapsed", "safety")
+def _events_within(seen: Seen) -> list[str]:
+    elapsed = integer(seen.observed, "elapsedNs")
+    bad = [e for e in events(seen.observed) if not 0 <= e.start <= e.end <= elapsed]
+    return [
+        f"job {e.id} ran over [{e.start}, {e.end}] ns, outside the measured region [0, {elapsed}]"
+        for e in bad[:5]
+    ]
+
+
+@invariant("max-in-flight-at-most", "safety")
+def _at_most(seen: Seen) -> list[str]:
+    limit = seen.params["limit"]
+    problems = []
+    reported = integer(seen.observed, "maxInFlight")
+    if reported > limit:
+        problems.append(f"the implementation's own counter reached {reported}, above {limit}")
+    peak = peak_overlap(events(seen.observed))
+    if peak > limit:
+        problems.append(f"{peak} job intervals overlap at one instant, above {limit}")
+    return problems
+
+
+@invariant("max-in-flight-reached", "liveness")
+def _reached(seen: Seen) -> list[str]:
+    target = seen.params["target"]
+    peak = peak_overlap(events(seen.observed))
+    if peak < target:
+        return [f"at most {peak} jobs were ever in flight at once; expected {target} to overlap"]
+    return []
+
+
+@invariant("elapsed-below-serial", "liveness")
+def _below_serial(seen: Seen) -> list[str]:
+    serial_ns = sleeps_ms(seen) * 1_000_000
+    bound = seen.params["fraction"] * serial_ns
+    elapsed = integer(seen.observed, "elapsedNs")
+    if elapsed > bound:
+        return [
+            f"took {elapsed / 1e6:.1f} ms, more than {seen.params['fraction']} of the "
+            f"{serial_ns / 1e6:.0f} ms the sleeps would take one after the other"
+        ]
+    return []
+
+
+@invariant("nothing-running-after", "safety")
+def _nothing_running_after(seen: Seen) -> list[str]:
+    running = integer(seen.observed, "runningAfter")
+    if running:
+        return [f"{running} calls were still running after the gather returned"]
+    return []
+
+
+@invariant("cancelled-promptly", "liveness")
+def _cancelled_promptly(seen: Seen) -> list[str]:
+    failing = [i for i, item in enumerate(seen.input["items"]) if item.get("fail")]
+    evs = events(seen.observed)
+    failed = [e for e in evs if failing and e.id == failing[0]]
+    if not failed:
+        return [f"no event for the failing item {failing[:1]}"]
+    deadline = failed[0].end + seen.params["slackMs"] * 1_000_000
+    slack = seen.params["slackMs"]
+    problems = [
+        f"item {e.id} ran until {e.end / 1e6:.1f} ms, more than {slack} ms after the failure"
+        for e in evs
+        if e.end > deadline
+    ]
+    problems += [
+        f"item {e.id} started at {e.start / 1e6:.1f} ms, more than {slack} ms after the failure"
+        for e in evs
+        if e.start > deadline
+    ]
+    elapsed = integer(seen.observed, "elapsedNs")
+    if elapsed > deadline:
+        problems.append(
+            f"the gather returned at {elapsed / 1e6:.1f} ms, more than {slack} ms after the failure"
+        )
+    return problems
