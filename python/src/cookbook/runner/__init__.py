@@ -1,0 +1,8 @@
+"""The cookbook's runner for Python: `python -m cookbook.runner --variant asyncio|threads CMD`.
+
+- `protocol`: requests, answers, skips, repeats and exit codes, for every pattern;
+- `fields`: validation with field paths (`jobs[2].cost`);
+- `observe`: the in-flight counter and the events that prove concurrency;
+- `registry`: one table of patterns per variant, with the skips from `cookbook/skips.json`;
+- one module per pattern (`worker_pool`): its validator, run and bench functions.
+"""

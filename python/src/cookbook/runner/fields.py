@@ -1,0 +1,76 @@
+"""Validation of decoded JSON, reporting the offending field by its path.
+
+A pattern validates its input by reading it through `Fields`, field by field in its documented
+order, so the first problem raised is the one the contract says to report. Every message names the
+path, the rule and what was received: `workers must be an integer from 1 to 10000, got 0`.
+"""
+
+from collections.abc import Mapping
+from typing import NoReturn
+
+
+class FieldError(Exception):
+    """An invalid field: answered as `{"status": "error", "error": {"field", "message"}}`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def kind(value: object) -> str:
+    """The received type, as a message names it: `str`, `float`, `bool`, `list`, `null`."""
+    return "null" if value is None else type(value).__name__
+
+
+class Fields:
+    """A JSON object under validation, and the path where it sits (`""` at the root)."""
+
+    def __init__(self, value: object, path: str = "") -> None:
+        if not isinstance(value, dict):
+            raise FieldError(path, f"{path} must be an object, got {kind(value)}")
+        self._values: Mapping[str, object] = value
+        self.path = path
+
+    def at(self, key: str) -> str:
+        """The path of the field `key` of this object: `jobs[2]` and `cost` give `jobs[2].cost`."""
+        return f"{self.path}.{key}" if self.path else key
+
+    def integer(self, key: str, low: int, high: int, default: int | None = None) -> int:
+        """An integer from `low` to `high`; required unless a `default` is given."""
+        path, value = self.at(key), self._get(key, f"an integer from {low} to {high}", default)
+        # bool is a subclass of int, but `true` is not a number in JSON.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise FieldError(path, f"{path} must be an integer, got {kind(value)}")
+        if not low <= value <= high:
+            raise FieldError(path, f"{path} must be an integer from {low} to {high}, got {value}")
+        return value
+
+    def boolean(self, key: str, default: bool | None = None) -> bool:
+        """`true` or `false`; required unless a `default` is given."""
+        path, value = self.at(key), self._get(key, "a boolean", default)
+        if not isinstance(value, bool):
+            raise FieldError(path, f"{path} must be a boolean, got {kind(value)}")
+        return value
+
+    def array(self, key: str) -> list[object]:
+        """A required array."""
+        path, value = self.at(key), self._get(key, "an array", None)
+        if not isinstance(value, list):
+            raise FieldError(path, f"{path} must be an array, got {kind(value)}")
+        return value
+
+    def obj(self, key: str) -> "Fields":
+        """A required object, read through its own `Fields`."""
+        return Fields(self._get(key, "an object", None), self.at(key))
+
+    def reject(self, key: str, rule: str) -> NoReturn:
+        """Report a rule that spans fields, such as a duplicate id, at the field `key`."""
+        raise FieldError(self.at(key), f"{self.at(key)} {rule}")
+
+    def _get(self, key: str, rule: str, default: object) -> object:
+        if key in self._values:
+            return self._values[key]
+        if default is None:
+            raise FieldError(self.at(key), f"{self.at(key)} is required: {rule}")
+        return default
