@@ -1,0 +1,131 @@
+//! The `bench` command: one request line, `repeat` measured runs, one answer line.
+
+use std::io::{BufRead, Write};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::runtime::Runtime;
+
+use crate::Failure;
+use crate::observe::nanos;
+use crate::patterns::{self, Benchmark};
+use crate::protocol::write_line;
+use crate::validate::{FieldError, Object, Path};
+
+/// Bounds that keep a mistyped request from exhausting memory or running for days.
+const MAX_SIZE: u64 = 10_000_000;
+const MAX_REPEAT: u64 = 1_000;
+
+/// The answer line.
+#[derive(Debug, Serialize)]
+#[serde(
+    tag = "status",
+    rename_all = "lowercase",
+    rename_all_fields = "camelCase"
+)]
+enum BenchAnswer {
+    Ok {
+        pattern: &'static str,
+        size: u64,
+        elapsed_ns: Vec<u64>,
+        check: Value,
+    },
+    Error {
+        error: FieldError,
+    },
+}
+
+/// A validated request.
+struct Plan {
+    pattern: &'static str,
+    size: u64,
+    repeat: u64,
+    benchmark: Box<dyn Benchmark>,
+}
+
+/// Reads the request line, runs the benchmark and writes the answer.
+pub fn bench(
+    runtime: &Runtime,
+    input: impl BufRead,
+    output: &mut impl Write,
+) -> Result<(), Failure> {
+    // Exactly one request: blank lines are skipped but counted, as in `run`.
+    let mut lines = input
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.as_ref().map_or(true, |text| !text.trim().is_empty()));
+    let line = match lines.next() {
+        Some((_, Ok(line))) => line,
+        Some((index, Err(error))) => {
+            return Err(Failure::unusable(
+                index + 1,
+                format!("cannot read: {error}"),
+            ));
+        }
+        None => return Err(Failure::unusable(1, "no bench request")),
+    };
+    if let Some((index, _)) = lines.next() {
+        return Err(Failure::unusable(
+            index + 1,
+            "expected one bench request, got another",
+        ));
+    }
+    let request: Value = serde_json::from_str(&line)
+        .map_err(|error| Failure::unusable(1, format!("not JSON: {error}")))?;
+    let answer = match plan(&request)? {
+        Ok(plan) => measure(runtime, &plan)?,
+        Err(error) => BenchAnswer::Error { error },
+    };
+    write_line(output, &answer)
+}
+
+/// Validates the request: an unusable one is a failure, an invalid field an answer. Fields
+/// are validated in the order of the contract's example request: `size`, `params`, `repeat`.
+fn plan(request: &Value) -> Result<Result<Plan, FieldError>, Failure> {
+    let Value::Object(fields) = request else {
+        return Err(Failure::unusable(1, "not a JSON object"));
+    };
+    let pattern = patterns::requested(fields).map_err(|problem| Failure::unusable(1, problem))?;
+    let root = Path::Input;
+    let plan = Object::new(root, request).and_then(|request| {
+        let size = request.required_int("size", 1..=MAX_SIZE)?;
+        let benchmark = (pattern.bench)(size, &request.required_object("params")?)?;
+        let repeat = request.optional_int("repeat", 1..=MAX_REPEAT, 1)?;
+        Ok(Plan {
+            pattern: pattern.slug,
+            size,
+            repeat,
+            benchmark,
+        })
+    });
+    Ok(plan)
+}
+
+/// Runs the benchmark `repeat` times. Every run checks its own answer, and every run's check
+/// must equal the first one's: a pool that loses a job only now and then is caught here.
+fn measure(runtime: &Runtime, plan: &Plan) -> Result<BenchAnswer, Failure> {
+    let mut elapsed_ns = Vec::new();
+    let mut first_check: Option<Value> = None;
+    for run in 1..=plan.repeat {
+        let measured = runtime
+            .block_on(plan.benchmark.measure())
+            .map_err(|problem| Failure::SelfCheck(format!("run {run}: {problem}")))?;
+        elapsed_ns.push(nanos(measured.elapsed));
+        match &first_check {
+            None => first_check = Some(measured.check),
+            Some(first) if *first != measured.check => {
+                return Err(Failure::SelfCheck(format!(
+                    "run {run}: check {} differs from run 1's {first}",
+                    measured.check
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(BenchAnswer::Ok {
+        pattern: plan.pattern,
+        size: plan.size,
+        elapsed_ns,
+        check: first_check.unwrap_or(Value::Null),
+    })
+}

@@ -1,0 +1,83 @@
+//! The patterns this runner implements. Adding one is a module with a `run` and a `bench`
+//! function, and a row in [`PATTERNS`]; the protocol, validation helpers and recorder are shared.
+
+mod worker_pool;
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::observe::Observed;
+use crate::validate::{FieldError, Object};
+
+/// A boxed future, so that patterns with different future types fit in one table.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A case's run, validated and ready: awaiting it runs the pattern and measures it.
+pub type Run = BoxFuture<'static, Ran>;
+
+/// What a run answers: the pattern's output and what was observed.
+#[derive(Debug)]
+pub struct Ran {
+    /// The `output` field of the answer, in the pattern's own shape.
+    pub output: Value,
+    /// The `observed` field of the answer.
+    pub observed: Observed,
+}
+
+/// A benchmark, built once from `size` and `params` and measured `repeat` times.
+pub trait Benchmark: Send + Sync {
+    /// Runs the measured region once and checks its answer. The error says what did not match.
+    fn measure(&self) -> BoxFuture<'_, Result<Measured, String>>;
+}
+
+/// One measured run of a benchmark.
+#[derive(Debug)]
+pub struct Measured {
+    /// The measured region only: building the input and checking the answer are outside it.
+    pub elapsed: Duration,
+    /// What the harness checks against its reference, in the pattern's own shape.
+    pub check: Value,
+}
+
+/// Validates a case's input and returns its run; the error is the first invalid field, in the
+/// pattern's documented order.
+pub type RunFn = fn(&Value) -> Result<Run, FieldError>;
+
+/// Builds the benchmark for `size` from the bench request's `params`.
+pub type BenchFn = fn(u64, &Object<'_>) -> Result<Box<dyn Benchmark>, FieldError>;
+
+/// One pattern: its slug and its two entry points.
+#[derive(Debug)]
+pub struct Pattern {
+    /// The kebab-case name used across languages.
+    pub slug: &'static str,
+    /// Answers `run` requests.
+    pub run: RunFn,
+    /// Answers `bench` requests.
+    pub bench: BenchFn,
+}
+
+/// Every pattern this runner implements.
+pub static PATTERNS: &[Pattern] = &[Pattern {
+    slug: "worker-pool",
+    run: worker_pool::run,
+    bench: worker_pool::bench,
+}];
+
+/// The pattern named `slug`, if this runner implements it.
+pub fn find(slug: &str) -> Option<&'static Pattern> {
+    PATTERNS.iter().find(|pattern| pattern.slug == slug)
+}
+
+/// The pattern a request names in its `pattern` field; the error says why the request is
+/// unusable.
+pub fn requested(request: &Map<String, Value>) -> Result<&'static Pattern, String> {
+    match request.get("pattern") {
+        Some(Value::String(slug)) => {
+            find(slug).ok_or_else(|| format!("pattern {slug:?} is not implemented by this runner"))
+        }
+        _ => Err(r#"no string "pattern""#.to_owned()),
+    }
+}

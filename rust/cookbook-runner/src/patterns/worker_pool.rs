@@ -1,0 +1,206 @@
+//! The worker-pool pattern (`docs/patterns/worker-pool.md`): input validation, the job the
+//! contract defines, and the observed run and benchmark around `cookbook::worker_pool`.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cookbook::work::{hex, work};
+use cookbook::worker_pool;
+use serde_json::{Value, json};
+
+use super::{Benchmark, BoxFuture, Measured, Ran, Run};
+use crate::observe::Recorder;
+use crate::validate::{FieldError, Object, Path};
+
+const MAX_WORKERS: u16 = 10_000;
+/// 2^53 - 1: the largest integer every language's JSON reads exactly.
+const ID: RangeInclusive<u64> = 0..=9_007_199_254_740_991;
+const COST: RangeInclusive<u64> = 0..=100_000_000;
+const SLEEP_MS: RangeInclusive<u64> = 0..=60_000;
+
+/// One job, as the contract defines it.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    id: u64,
+    cost: u64,
+    sleep_ms: u64,
+    fail: bool,
+}
+
+/// A job that was asked to fail.
+#[derive(Debug, Clone, Copy)]
+struct Failed {
+    id: u64,
+}
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "job {} failed", self.id)
+    }
+}
+
+/// A job's result: its value, or its failure.
+#[derive(Debug)]
+struct Done {
+    id: u64,
+    value: Result<u64, Failed>,
+}
+
+impl Done {
+    fn to_json(&self) -> Value {
+        match self.value {
+            Ok(value) => json!({ "id": self.id, "value": hex(value) }),
+            Err(failed) => json!({ "id": self.id, "error": failed.to_string() }),
+        }
+    }
+}
+
+/// Sleeps without blocking the runtime, then computes `work(id, cost)`, then fails if asked.
+async fn perform(job: Job) -> Done {
+    if job.sleep_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(job.sleep_ms)).await;
+    }
+    // Runs on the runtime thread: at the contract's largest cost, 10^8 steps, this holds the
+    // thread for a fraction of a second. The module docs of `cookbook::worker_pool` say when a
+    // production job moves such work to `spawn_blocking` or rayon.
+    let value = work(job.id, job.cost);
+    let value = if job.fail {
+        Err(Failed { id: job.id })
+    } else {
+        Ok(value)
+    };
+    Done { id: job.id, value }
+}
+
+struct Input {
+    workers: NonZeroUsize,
+    jobs: Vec<Job>,
+}
+
+/// Validates in the documented order: `workers`, `jobs`, then each job in order (the job
+/// itself, its `id`, a duplicate `id`, `cost`, `sleepMs`, `fail`).
+fn validate(input: &Value) -> Result<Input, FieldError> {
+    let root = Path::Input;
+    let input = Object::new(root, input)?;
+    let workers = input.required_count("workers", MAX_WORKERS)?;
+    let items = input.required_array("jobs")?;
+    let jobs_path = root.key("jobs");
+    // Where each id was first seen, so that a duplicate names both places.
+    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(items.len());
+    let mut jobs = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let job_path = jobs_path.index(index);
+        let job = Object::new(job_path, item)?;
+        let id = job.required_int("id", ID)?;
+        match seen.entry(id) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(first) => {
+                return Err(FieldError::new(
+                    job.path("id"),
+                    format_args!(
+                        "must be unique, got {id}, already the id of {}",
+                        jobs_path.index(*first.get())
+                    ),
+                ));
+            }
+        }
+        jobs.push(Job {
+            id,
+            cost: job.optional_int("cost", COST, 0)?,
+            sleep_ms: job.optional_int("sleepMs", SLEEP_MS, 0)?,
+            fail: job.optional_bool("fail", false)?,
+        });
+    }
+    Ok(Input { workers, jobs })
+}
+
+/// Validates a case and returns its observed run.
+pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
+    let Input { workers, jobs } = validate(input)?;
+    Ok(Box::pin(async move {
+        let recorder = Arc::new(Recorder::start());
+        // The pool knows nothing of observation: the recorder wraps the job it is given.
+        let observed_job = {
+            let recorder = Arc::clone(&recorder);
+            move |job: Job| {
+                let recorder = Arc::clone(&recorder);
+                async move { recorder.observe(job.id, perform(job)).await }
+            }
+        };
+        let done = worker_pool::run(workers, jobs, observed_job).await;
+        let observed = recorder.finish();
+        let results: Vec<Value> = done.iter().map(Done::to_json).collect();
+        Ran {
+            output: json!({ "results": results }),
+            observed,
+        }
+    }))
+}
+
+/// `size` jobs with ids `0 .. size - 1`, each with the `cost` and `sleepMs` of `params`, none
+/// failing, run by `params.workers` workers.
+pub(super) fn bench(size: u64, params: &Object<'_>) -> Result<Box<dyn Benchmark>, FieldError> {
+    let workers = params.required_count("workers", MAX_WORKERS)?;
+    let cost = params.optional_int("cost", COST, 0)?;
+    let sleep_ms = params.optional_int("sleepMs", SLEEP_MS, 0)?;
+    let jobs = (0..size)
+        .map(|id| Job {
+            id,
+            cost,
+            sleep_ms,
+            fail: false,
+        })
+        .collect();
+    Ok(Box::new(Bench { workers, jobs }))
+}
+
+struct Bench {
+    workers: NonZeroUsize,
+    jobs: Vec<Job>,
+}
+
+impl Benchmark for Bench {
+    fn measure(&self) -> BoxFuture<'_, Result<Measured, String>> {
+        Box::pin(async move {
+            let jobs = self.jobs.clone();
+            // The bare job, unobserved: the benchmark times the pool, not the recorder.
+            let start = Instant::now();
+            let done = worker_pool::run(self.workers, jobs, perform).await;
+            let elapsed = start.elapsed();
+            let check = self_check(&done, self.jobs.len())?;
+            Ok(Measured { elapsed, check })
+        })
+    }
+}
+
+/// Every id from 0 to `size - 1` answered once with a value; the check is the number of
+/// results and the XOR of their values.
+fn self_check(done: &[Done], size: usize) -> Result<Value, String> {
+    if done.len() != size {
+        return Err(format!("{} results for {size} jobs", done.len()));
+    }
+    let mut seen = vec![false; size];
+    let mut digest = 0;
+    for result in done {
+        let slot = usize::try_from(result.id)
+            .ok()
+            .and_then(|index| seen.get_mut(index));
+        match slot {
+            Some(slot) if !*slot => *slot = true,
+            Some(_) => return Err(format!("job {} answered twice", result.id)),
+            None => return Err(format!("job {} was never given", result.id)),
+        }
+        match result.value {
+            Ok(value) => digest ^= value,
+            Err(failed) => return Err(failed.to_string()),
+        }
+    }
+    Ok(json!({ "count": size, "digest": hex(digest) }))
+}

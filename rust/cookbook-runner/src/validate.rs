@@ -1,0 +1,343 @@
+//! Validation of request fields, read from `serde_json::Value` rather than derived, because an
+//! error must name the first bad field in the documented order, as a path (`jobs[2].cost`),
+//! with the rule and the received value: serde's derived errors give neither.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::ops::RangeInclusive;
+
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+/// The first invalid field of a request: answered as an error, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's path from the top of the input, as in `jobs[2].cost`.
+    pub field: String,
+    /// The path, the rule it breaks and what was received.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error at `path`, whose message begins with that path.
+    pub fn new(path: Path<'_>, problem: impl fmt::Display) -> Self {
+        let field = path.to_string();
+        let message = format!("{field} {problem}");
+        Self { field, message }
+    }
+}
+
+/// Where a value sits in a request. Built on the stack as validation descends and only turned
+/// into text when there is an error to report, so valid input costs no allocation.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a> {
+    /// The input itself.
+    Input,
+    /// A field of an object.
+    Key(&'a Path<'a>, &'a str),
+    /// An element of an array.
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    /// The path of field `key` of the object at this path.
+    #[must_use]
+    pub fn key(&'a self, key: &'a str) -> Self {
+        Path::Key(self, key)
+    }
+
+    /// The path of element `index` of the array at this path.
+    #[must_use]
+    pub fn index(&'a self, index: usize) -> Self {
+        Path::Index(self, index)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Input => f.write_str("input"),
+            // Fields of the input are named alone: `workers`, not `input.workers`.
+            Path::Key(Path::Input, key) => f.write_str(key),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+/// Names what was received, for messages: a number as itself, any other value by its type.
+struct Received<'a>(&'a Value);
+
+impl fmt::Display for Received<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(_) => f.write_str("a boolean"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(_) => f.write_str("a string"),
+            Value::Array(_) => f.write_str("an array"),
+            Value::Object(_) => f.write_str("an object"),
+        }
+    }
+}
+
+/// A JSON object under validation, with the path that names its fields in errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Object<'a> {
+    path: Path<'a>,
+    fields: &'a Map<String, Value>,
+}
+
+impl<'a> Object<'a> {
+    /// The object at `path`, or an error if `value` is not an object.
+    pub fn new(path: Path<'a>, value: &'a Value) -> Result<Self, FieldError> {
+        match value {
+            Value::Object(fields) => Ok(Self { path, fields }),
+            other => Err(FieldError::new(
+                path,
+                format_args!("must be an object, got {}", Received(other)),
+            )),
+        }
+    }
+
+    /// The path of this object's field `key`.
+    pub fn path(&'a self, key: &'a str) -> Path<'a> {
+        self.path.key(key)
+    }
+
+    /// A required integer within `range`.
+    pub fn required_int(&self, key: &str, range: RangeInclusive<u64>) -> Result<u64, FieldError> {
+        match self.fields.get(key) {
+            Some(value) => integer(self.path.key(key), value, &range),
+            None => Err(missing(self.path.key(key), &range)),
+        }
+    }
+
+    /// An optional integer within `range`, `default` when the field is absent. A `null` is a
+    /// value of the wrong type, not an absent field.
+    pub fn optional_int(
+        &self,
+        key: &str,
+        range: RangeInclusive<u64>,
+        default: u64,
+    ) -> Result<u64, FieldError> {
+        self.fields.get(key).map_or(Ok(default), |value| {
+            integer(self.path.key(key), value, &range)
+        })
+    }
+
+    /// A required count from 1 to `max`: a number of workers, a capacity, a batch size.
+    pub fn required_count(&self, key: &str, max: u16) -> Result<NonZeroUsize, FieldError> {
+        let range = 1..=u64::from(max);
+        let count = self.required_int(key, range.clone())?;
+        // Always converts: the range starts at 1 and `u16` fits in `usize`.
+        usize::try_from(count)
+            .ok()
+            .and_then(NonZeroUsize::new)
+            .ok_or_else(|| out_of_range(self.path.key(key), &range, &Value::from(count)))
+    }
+
+    /// An optional boolean, `default` when the field is absent.
+    pub fn optional_bool(&self, key: &str, default: bool) -> Result<bool, FieldError> {
+        match self.fields.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(flag)) => Ok(*flag),
+            Some(other) => Err(FieldError::new(
+                self.path.key(key),
+                format_args!("must be a boolean, got {}", Received(other)),
+            )),
+        }
+    }
+
+    /// A required array.
+    pub fn required_array(&self, key: &str) -> Result<&'a [Value], FieldError> {
+        match self.fields.get(key) {
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(FieldError::new(
+                self.path.key(key),
+                format_args!("must be an array, got {}", Received(other)),
+            )),
+            None => Err(FieldError::new(self.path.key(key), "is required: an array")),
+        }
+    }
+
+    /// A required object.
+    pub fn required_object(&'a self, key: &'a str) -> Result<Object<'a>, FieldError> {
+        match self.fields.get(key) {
+            Some(value) => Object::new(self.path.key(key), value),
+            None => Err(FieldError::new(
+                self.path.key(key),
+                "is required: an object",
+            )),
+        }
+    }
+}
+
+fn missing(path: Path<'_>, range: &RangeInclusive<u64>) -> FieldError {
+    FieldError::new(
+        path,
+        format_args!(
+            "is required: an integer from {} to {}",
+            range.start(),
+            range.end()
+        ),
+    )
+}
+
+fn out_of_range(path: Path<'_>, range: &RangeInclusive<u64>, value: &Value) -> FieldError {
+    FieldError::new(
+        path,
+        format_args!(
+            "must be an integer from {} to {}, got {}",
+            range.start(),
+            range.end(),
+            Received(value)
+        ),
+    )
+}
+
+/// An integer within `range`. A number with no fractional part (`4.0`, `1e3`) counts as an
+/// integer, because JSON itself draws no line there and JavaScript cannot tell `4.0` from `4`;
+/// every language then accepts the same inputs.
+fn integer(path: Path<'_>, value: &Value, range: &RangeInclusive<u64>) -> Result<u64, FieldError> {
+    let Value::Number(number) = value else {
+        return Err(FieldError::new(
+            path,
+            format_args!("must be an integer, got {}", Received(value)),
+        ));
+    };
+    match whole_u64(number) {
+        Some(n) if range.contains(&n) => Ok(n),
+        _ if number.as_f64().is_some_and(|float| float.fract() != 0.0) => Err(FieldError::new(
+            path,
+            format_args!("must be an integer, got {number}"),
+        )),
+        _ => Err(out_of_range(path, range, value)),
+    }
+}
+
+/// The number as a `u64`, if it is a whole number from 0 to 2^64 - 1.
+fn whole_u64(number: &Number) -> Option<u64> {
+    if let Some(n) = number.as_u64() {
+        return Some(n);
+    }
+    // Negative integers are stored as `i64` and land here too, as negative floats.
+    let float = number.as_f64()?;
+    // 2^64 is exact as a float, and every whole float below it converts to `u64` exactly.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "used only when whole and within 0..2^64, where the cast is exact"
+    )]
+    let converted = float as u64;
+    (float.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&float))
+        .then_some(converted)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Reads field `n` of `{"n": value}` as an integer from 1 to 10.
+    fn read_int(value: &Value) -> Result<u64, FieldError> {
+        let input = json!({ "n": value });
+        Object::new(Path::Input, &input)?.required_int("n", 1..=10)
+    }
+
+    fn message(result: Result<impl fmt::Debug, FieldError>) -> String {
+        result.expect_err("invalid").message
+    }
+
+    #[test]
+    fn paths_read_as_in_the_contract() {
+        let root = Path::Input;
+        let jobs = root.key("jobs");
+        let job = jobs.index(2);
+        let params = root.key("params");
+        assert_eq!(root.to_string(), "input");
+        assert_eq!(jobs.to_string(), "jobs");
+        assert_eq!(job.to_string(), "jobs[2]");
+        assert_eq!(job.key("cost").to_string(), "jobs[2].cost");
+        assert_eq!(params.key("workers").to_string(), "params.workers");
+    }
+
+    #[test]
+    fn integers_name_the_rule_and_what_was_received() {
+        assert_eq!(read_int(&json!(3)), Ok(3));
+        assert_eq!(read_int(&json!(4.0)), Ok(4), "a whole float is an integer");
+        let cases = [
+            (json!(0), "n must be an integer from 1 to 10, got 0"),
+            (json!(-2), "n must be an integer from 1 to 10, got -2"),
+            (json!(1e30), "n must be an integer from 1 to 10, got 1e+30"),
+            (
+                json!(u64::MAX),
+                "n must be an integer from 1 to 10, got 18446744073709551615",
+            ),
+            (json!(2.5), "n must be an integer, got 2.5"),
+            (json!("four"), "n must be an integer, got a string"),
+            (json!(true), "n must be an integer, got a boolean"),
+            (json!(null), "n must be an integer, got null"),
+            (json!([1]), "n must be an integer, got an array"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(message(read_int(&value)), expected);
+        }
+        let empty = json!({});
+        let missing = Object::new(Path::Input, &empty).and_then(|o| o.required_int("n", 1..=10));
+        assert_eq!(message(missing), "n is required: an integer from 1 to 10");
+    }
+
+    #[test]
+    fn optional_fields_default_only_when_absent() {
+        let input = json!({ "flag": null, "count": 7 });
+        let object = Object::new(Path::Input, &input).expect("an object");
+        assert_eq!(object.optional_int("absent", 0..=9, 5), Ok(5));
+        assert_eq!(object.optional_bool("absent", true), Ok(true));
+        assert_eq!(
+            message(object.optional_bool("flag", false)),
+            "flag must be a boolean, got null"
+        );
+        assert_eq!(
+            message(object.optional_int("count", 0..=5, 0)),
+            "count must be an integer from 0 to 5, got 7"
+        );
+    }
+
+    #[test]
+    fn containers_name_their_type() {
+        let input = json!({ "jobs": { "id": 0 }, "params": [] });
+        let object = Object::new(Path::Input, &input).expect("an object");
+        assert_eq!(
+            message(object.required_array("jobs")),
+            "jobs must be an array, got an object"
+        );
+        assert_eq!(
+            message(object.required_object("params")),
+            "params must be an object, got an array"
+        );
+        assert_eq!(
+            message(object.required_array("none")),
+            "none is required: an array"
+        );
+        assert_eq!(
+            message(Object::new(Path::Input, &json!(7))),
+            "input must be an object, got 7"
+        );
+    }
+
+    #[test]
+    fn counts_are_non_zero() {
+        let input = json!({ "workers": 3, "zero": 0 });
+        let object = Object::new(Path::Input, &input).expect("an object");
+        assert_eq!(
+            object.required_count("workers", 10).map(NonZeroUsize::get),
+            Ok(3)
+        );
+        assert_eq!(
+            message(object.required_count("zero", 10)),
+            "zero must be an integer from 1 to 10, got 0"
+        );
+    }
+}

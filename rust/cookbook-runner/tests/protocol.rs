@@ -1,0 +1,241 @@
+//! The built binary, as the harness drives it: exit codes, standard error, answer lines.
+
+#![allow(clippy::expect_used, reason = "a test fails by panicking")]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use cookbook::work::{hex, work};
+use serde_json::{Value, json};
+
+/// Runs the runner with `args`, feeding `stdin` (none when `None`).
+fn runner(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cookbook-runner"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .expect("write standard input");
+    }
+    child.wait_with_output().expect("wait for the runner")
+}
+
+fn answers(output: &Output) -> Vec<Value> {
+    let stdout = std::str::from_utf8(&output.stdout).expect("UTF-8 output");
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+fn stderr(output: &Output) -> &str {
+    std::str::from_utf8(&output.stderr).expect("UTF-8 standard error")
+}
+
+fn case(id: &str, input: &Value) -> String {
+    json!({ "pattern": "worker-pool", "id": id, "input": input }).to_string() + "\n"
+}
+
+#[test]
+fn list_names_the_implementation_and_its_patterns() {
+    let output = runner(&["list"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let listing = &answers(&output)[0];
+    assert_eq!(listing["protocol"], 1);
+    assert_eq!(listing["implementation"], "rust");
+    assert_eq!(listing["patterns"]["worker-pool"]["skip"], json!({}));
+}
+
+#[test]
+fn a_line_that_is_not_json_exits_3_with_one_line_of_error() {
+    let output = runner(&["run"], Some("not json\n"));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(output.stdout.is_empty());
+    let stderr = stderr(&output);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: line 1: not JSON"), "{stderr}");
+}
+
+#[test]
+fn lines_before_an_unusable_line_stay_answered() {
+    let good = case("ok", &json!({ "workers": 1, "jobs": [{ "id": 7 }] }));
+    let unusable = [
+        ("[1, 2]", "not a JSON object"),
+        (
+            r#"{"pattern": "worker-pool", "id": 4}"#,
+            r#"no string "id""#,
+        ),
+        (r#"{"id": "x", "input": {}}"#, r#"no string "pattern""#),
+        (
+            r#"{"pattern": "worker-pool", "id": "x"}"#,
+            r#"no object "input""#,
+        ),
+        (
+            r#"{"pattern": "worker-pool", "id": "x", "input": []}"#,
+            r#"no object "input""#,
+        ),
+        (
+            r#"{"pattern": "fan-out", "id": "x"}"#,
+            r#"pattern "fan-out" is not implemented"#,
+        ),
+    ];
+    for (line, problem) in unusable {
+        // Line 2 is blank: skipped, but counted.
+        let output = runner(&["run"], Some(&format!("{good}\n{line}\n{good}")));
+        assert_eq!(output.status.code(), Some(3), "{line}");
+        assert_eq!(
+            answers(&output).len(),
+            1,
+            "{line}: the first case stays answered"
+        );
+        let stderr = stderr(&output);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: line 3: {problem}")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_command_line_exits_2_with_one_line_of_usage() {
+    for args in [&[][..], &["frobnicate"], &["run", "--variant"]] {
+        let output = runner(args, None);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = stderr(&output);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("usage: cookbook-runner"), "{stderr}");
+    }
+}
+
+#[test]
+fn invalid_workers_are_answered_not_fatal() {
+    let input = case("zero", &json!({ "workers": 0, "jobs": [] }))
+        + &case("four", &json!({ "workers": "four", "jobs": [] }));
+    let output = runner(&["run"], Some(&input));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answers = answers(&output);
+    assert_eq!(
+        answers,
+        [
+            json!({ "id": "zero", "status": "error", "error": {
+                "field": "workers",
+                "message": "workers must be an integer from 1 to 10000, got 0" } }),
+            json!({ "id": "four", "status": "error", "error": {
+                "field": "workers",
+                "message": "workers must be an integer, got a string" } }),
+        ]
+    );
+}
+
+#[test]
+fn run_answers_with_results_and_observations() {
+    let input = case(
+        "two",
+        &json!({ "workers": 2, "jobs": [{ "id": 1, "cost": 1 }, { "id": 2, "fail": true }] }),
+    );
+    let output = runner(&["run"], Some(&input));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer = &answers(&output)[0];
+    assert_eq!(answer["status"], "ok");
+    let mut results = answer["output"]["results"]
+        .as_array()
+        .expect("results")
+        .clone();
+    results.sort_by_key(|result| result["id"].as_u64());
+    assert_eq!(
+        results,
+        [
+            json!({ "id": 1, "value": hex(work(1, 1)) }),
+            json!({ "id": 2, "error": "job 2 failed" })
+        ]
+    );
+    assert_eq!(
+        answer["observed"]["events"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[test]
+fn bench_answers_times_and_a_check() {
+    let request = json!({
+        "pattern": "worker-pool",
+        "size": 1000,
+        "params": { "workers": 4, "cost": 100, "sleepMs": 0 },
+        "repeat": 3,
+    });
+    let output = runner(&["bench"], Some(&format!("{request}\n")));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer = &answers(&output)[0];
+    let digest = (0..1000).fold(0, |digest, id| digest ^ work(id, 100));
+    assert_eq!(answer["status"], "ok");
+    assert_eq!(answer["pattern"], "worker-pool");
+    assert_eq!(answer["size"], 1000);
+    assert_eq!(
+        answer["check"],
+        json!({ "count": 1000, "digest": hex(digest) })
+    );
+    assert_eq!(answer["elapsedNs"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn bench_answers_invalid_params_as_errors() {
+    let cases = [
+        (
+            json!({ "size": 10, "params": { "workers": 0 } }),
+            "params.workers",
+        ),
+        (json!({ "size": 0, "params": { "workers": 1 } }), "size"),
+        (json!({ "size": 10 }), "params"),
+        (
+            json!({ "size": 10, "params": { "workers": 1, "cost": -1 } }),
+            "params.cost",
+        ),
+        (
+            json!({ "size": 10, "params": { "workers": 1 }, "repeat": 0 }),
+            "repeat",
+        ),
+    ];
+    for (mut request, field) in cases {
+        request["pattern"] = json!("worker-pool");
+        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let answer = &answers(&output)[0];
+        assert_eq!(answer["status"], "error", "{request}");
+        assert_eq!(answer["error"]["field"], field, "{request}");
+    }
+}
+
+#[test]
+fn bench_without_a_usable_request_exits_3() {
+    for stdin in ["", "nope\n", "[]\n", r#"{"pattern": "fan-out", "size": 1}"#] {
+        let output = runner(&["bench"], Some(stdin));
+        assert_eq!(output.status.code(), Some(3), "{stdin:?}");
+        assert!(
+            stderr(&output).starts_with("error: line 1: "),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn bench_with_a_second_request_exits_3() {
+    let request = r#"{"pattern": "worker-pool", "size": 1, "params": {"workers": 1}}"#;
+    let output = runner(&["bench"], Some(&format!("{request}\n\n{request}\n")));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).starts_with("error: line 3: expected one bench request"),
+        "{}",
+        stderr(&output)
+    );
+}
