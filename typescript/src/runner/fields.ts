@@ -1,0 +1,115 @@
+/**
+ * Validation helpers shared by every pattern's input validator. A failed rule throws a
+ * `FieldError` naming the offending field as a path (`workers`, `jobs[2].cost`) and a message
+ * that names the path, the rule and what was received, so that every language of the cookbook
+ * reports the same field for the same bad input.
+ *
+ * @module
+ */
+
+import type { FieldProblem } from "./protocol.js";
+
+/** An invalid field: answered as a case error, never a failure of the runner. */
+export class FieldError extends Error {
+  override readonly name = "FieldError";
+
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs a validator. A `FieldError` becomes the problem to answer; any other error is a bug and
+ * propagates.
+ */
+export function validated<T>(
+  validate: () => T,
+): { readonly valid: T } | { readonly problem: FieldProblem } {
+  try {
+    return { valid: validate() };
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    return { problem: { field: error.field, message: error.message } };
+  }
+}
+
+/** A parsed JSON object. */
+export type Fields = Readonly<Partial<Record<string, unknown>>>;
+
+export function isObject(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The path of a field of the object at `path`. */
+export function fieldPath(path: string, key: string): string {
+  return `${path}.${key}`;
+}
+
+/** The path of an element of the array at `path`. */
+export function indexPath(path: string, index: number): string {
+  return `${path}[${String(index)}]`;
+}
+
+/** What was received, in words: `nothing`, `null`, `a string`, `2.5`, `an array`. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "number":
+    case "boolean":
+      return String(value);
+    case "string":
+      return "a string";
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
+
+export function requireObject(value: unknown, path: string): Fields {
+  if (!isObject(value)) {
+    throw new FieldError(path, `${path} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function requireArray(value: unknown, path: string): readonly unknown[] {
+  if (!Array.isArray(value)) {
+    throw new FieldError(path, `${path} must be an array, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** An integer from `min` to `max` inclusive, both safe integers. */
+export function requireInteger(value: unknown, path: string, min: number, max: number): number {
+  const rule = `${path} must be an integer from ${String(min)} to ${String(max)}`;
+  if (value === undefined) throw new FieldError(path, `${rule}, got nothing`);
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new FieldError(path, `${path} must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > max) throw new FieldError(path, `${rule}, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalInteger(
+  value: unknown,
+  path: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  return value === undefined ? fallback : requireInteger(value, path, min, max);
+}
+
+export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new FieldError(path, `${path} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,38 @@
+/**
+ * `skips.json` names, per pattern, the cases this language does not implement and why. It lives
+ * beside `package.json`, never in code, so that a skip is visible in review.
+ *
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+
+import { isObject } from "./fields.js";
+import { IMPLEMENTATION, PROTOCOL_VERSION, type ListAnswer, type SkipList } from "./protocol.js";
+
+/** Resolved from this compiled file (`dist/src/runner/`), so the working directory is irrelevant. */
+const SKIPS_FILE = new URL("../../../skips.json", import.meta.url);
+
+export type Skips = ReadonlyMap<string, SkipList>;
+
+/** Reads `skips.json`; every pattern it names must be one of `known`. */
+export async function loadSkips(known: Iterable<string>): Promise<Skips> {
+  const parsed: unknown = JSON.parse(await readFile(SKIPS_FILE, "utf8"));
+  if (!isObject(parsed)) throw new Error("skips.json must hold a JSON object");
+  const names = new Set(known);
+  const skips = new Map<string, SkipList>();
+  for (const [pattern, list] of Object.entries(parsed)) {
+    if (!names.has(pattern)) throw new Error(`skips.json names unknown pattern "${pattern}"`);
+    if (!isObject(list) || !Object.values(list).every((reason) => typeof reason === "string")) {
+      throw new Error(`skips.json: "${pattern}" must map case ids to reasons`);
+    }
+    skips.set(pattern, list as SkipList);
+  }
+  return skips;
+}
+
+export function listAnswer(patterns: Iterable<string>, skips: Skips): ListAnswer {
+  const listed: Record<string, { skip: SkipList }> = {};
+  for (const pattern of patterns) listed[pattern] = { skip: skips.get(pattern) ?? {} };
+  return { protocol: PROTOCOL_VERSION, implementation: IMPLEMENTATION, patterns: listed };
+}
