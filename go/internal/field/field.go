@@ -1,0 +1,162 @@
+// Package field validates decoded JSON input field by field, so that an invalid case is answered
+// with the path of the first offending field (workers, jobs[2].cost) instead of a decoder error.
+//
+// Values are what encoding/json produces with UseNumber: map[string]any, []any, string, bool,
+// nil and json.Number. Keeping numbers as their literal text is what lets 2.5 and 2 be told apart
+// and a 53-bit id pass through without a trip through float64.
+package field
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Error is an invalid field: its path from the root of the input and a one-line message that
+// names the path, the rule and the value received.
+type Error struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an Error for path whose message starts with the path.
+func Errorf(path, format string, args ...any) *Error {
+	return &Error{Field: path, Message: path + " " + fmt.Sprintf(format, args...)}
+}
+
+// Show renders a received value for a message: as the JSON it came from, cut short so that one
+// huge value cannot make a huge message.
+func Show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	const limit = 60
+	if len(b) > limit {
+		return string(b[:limit]) + "..."
+	}
+	return string(b)
+}
+
+// Object is a JSON object under validation, with the path that leads to it ("" for the root).
+type Object struct {
+	path   string
+	fields map[string]any
+}
+
+// Of wraps an object that is already decoded, such as a whole request.
+func Of(m map[string]any) Object {
+	return Object{fields: m}
+}
+
+// Root checks that v, the input named name, is a JSON object; the paths inside it start from
+// its fields, without name.
+func Root(name string, v any) (Object, error) {
+	o, err := AsObject(name, v)
+	o.path = ""
+	return o, err
+}
+
+// AsObject checks that v, found at path, is a JSON object.
+func AsObject(path string, v any) (Object, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Object{}, Errorf(path, "must be an object, got %s", Show(v))
+	}
+	return Object{path: path, fields: m}, nil
+}
+
+// Path is the path of the field name inside o.
+func (o Object) Path(name string) string {
+	if o.path == "" {
+		return name
+	}
+	return o.path + "." + name
+}
+
+// Int reads a required integer field in [lo, hi].
+func (o Object) Int(name string, lo, hi int64) (int64, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return 0, Errorf(o.Path(name), "is missing; it must be an integer from %d to %d", lo, hi)
+	}
+	return integer(o.Path(name), v, lo, hi)
+}
+
+// OptInt reads an optional integer field in [lo, hi], def when absent. An explicit null is a
+// value of the wrong type, not an absent field.
+func (o Object) OptInt(name string, def, lo, hi int64) (int64, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return def, nil
+	}
+	return integer(o.Path(name), v, lo, hi)
+}
+
+// OptBool reads an optional boolean field, def when absent.
+func (o Object) OptBool(name string, def bool) (bool, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return def, nil
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, Errorf(o.Path(name), "must be a boolean, got %s", Show(v))
+	}
+	return b, nil
+}
+
+// Object reads a required field that is itself an object.
+func (o Object) Object(name string) (Object, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return Object{}, Errorf(o.Path(name), "is missing; it must be an object")
+	}
+	return AsObject(o.Path(name), v)
+}
+
+// Array reads a required array field.
+func (o Object) Array(name string) (Array, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return Array{}, Errorf(o.Path(name), "is missing; it must be an array")
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return Array{}, Errorf(o.Path(name), "must be an array, got %s", Show(v))
+	}
+	return Array{path: o.Path(name), items: items}, nil
+}
+
+// Array is a JSON array under validation. Its elements are checked one at a time, in order, so
+// that a bad field of element 0 is reported before a bad element 1.
+type Array struct {
+	path  string
+	items []any
+}
+
+// Len is the number of elements.
+func (a Array) Len() int { return len(a.items) }
+
+// Object checks that element i is an object.
+func (a Array) Object(i int) (Object, error) {
+	return AsObject(a.Path(i), a.items[i])
+}
+
+// Path is the path of element i.
+func (a Array) Path(i int) string { return fmt.Sprintf("%s[%d]", a.path, i) }
+
+// integer accepts only an integer literal: 2.5, 2.0 and 2e0 are refused alike, so that no value
+// is truncated or rounded on its way in. A literal too large for int64 is out of range all the same.
+func integer(path string, v any, lo, hi int64) (int64, error) {
+	n, ok := v.(json.Number)
+	if ok {
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		if err == nil && lo <= i && i <= hi {
+			return i, nil
+		}
+	}
+	return 0, Errorf(path, "must be an integer from %d to %d, got %s", lo, hi, Show(v))
+}

@@ -1,0 +1,124 @@
+package protocol
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/concurrency-cookbook/cookbook/go/internal/field"
+)
+
+// Bounds of a bench request. The size bound keeps a mistyped size from exhausting memory.
+const (
+	maxBenchSize   = 10_000_000
+	maxBenchRepeat = 1000
+)
+
+type benchAnswer struct {
+	Status    string       `json:"status"`
+	Pattern   string       `json:"pattern,omitempty"`
+	Size      int          `json:"size,omitempty"`
+	ElapsedNs []int64      `json:"elapsedNs,omitempty"`
+	Check     *Check       `json:"check,omitempty"`
+	Error     *field.Error `json:"error,omitempty"`
+}
+
+// bench answers the one request on stdin. It reads to the end of input before running anything,
+// so that a second request is reported as unusable instead of being silently ignored.
+func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
+	in := bufio.NewReader(stdin)
+	line, n, err := nextLine(in, 0)
+	if err == io.EOF {
+		err = errors.New("no bench request before the end of input")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
+		return ExitBadInput
+	}
+	if _, extra, err := nextLine(in, n); err != io.EOF {
+		if err == nil {
+			err = errors.New("expected one bench request, got another")
+		}
+		fmt.Fprintf(stderr, "error: line %d: %v\n", extra, err)
+		return ExitBadInput
+	}
+	req, err := decodeRequest(line)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
+		return ExitBadInput
+	}
+	name, p, err := r.lookup(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
+		return ExitBadInput
+	}
+
+	ans, err := measure(ctx, name, p, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: bench self-check: %v\n", err)
+		return ExitFailed
+	}
+	if err := writeLine(bufio.NewWriter(stdout), ans); err != nil {
+		fmt.Fprintf(stderr, "error: writing the bench answer: %v\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// measure validates a bench request and runs it. Invalid fields come back as an error answer; a
+// failed self-check comes back as an error.
+func measure(ctx context.Context, name string, p Pattern, req map[string]any) (benchAnswer, error) {
+	invalid := func(err error) (benchAnswer, error) {
+		return benchAnswer{Status: "error", Error: asField(err)}, nil
+	}
+	o := field.Of(req)
+	size, err := o.Int("size", 1, maxBenchSize)
+	if err != nil {
+		return invalid(err)
+	}
+	params, err := o.Object("params")
+	if err != nil {
+		return invalid(err)
+	}
+	repeat, err := o.OptInt("repeat", 1, 1, maxBenchRepeat)
+	if err != nil {
+		return invalid(err)
+	}
+	once, err := p.bench(int(size), params)
+	if err != nil {
+		return invalid(err)
+	}
+
+	ans := benchAnswer{Status: "ok", Pattern: name, Size: int(size), ElapsedNs: make([]int64, 0, repeat)}
+	for i := range repeat {
+		elapsed, check, err := once(ctx)
+		if err != nil {
+			return benchAnswer{}, fmt.Errorf("run %d of %d: %v", i+1, repeat, err)
+		}
+		// Every run computes the same answer, so a digest that changes between runs is a bug
+		// even if each run looks complete.
+		if ans.Check != nil && check != *ans.Check {
+			return benchAnswer{}, fmt.Errorf("run %d of %d: check %+v differs from run 1's %+v", i+1, repeat, check, *ans.Check)
+		}
+		ans.Check = &check
+		ans.ElapsedNs = append(ans.ElapsedNs, elapsed.Nanoseconds())
+	}
+	return ans, nil
+}
+
+// nextLine returns the next non-blank line of in after line number after, and its number; at
+// the end of input it returns io.EOF. Blank lines are skipped but counted.
+func nextLine(in *bufio.Reader, after int) ([]byte, int, error) {
+	for n := after + 1; ; n++ {
+		line, err := in.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			return line, n, nil
+		}
+		if err != nil {
+			return nil, n, err
+		}
+	}
+}

@@ -1,0 +1,96 @@
+// Package protocol is the runner side of the cookbook's contract: the list, run and bench
+// commands, their JSON lines and their exit codes. A pattern takes part by adding one Definition
+// to the runner's table; everything else is shared.
+package protocol
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Exit codes, as the contract defines them.
+const (
+	ExitOK       = 0 // every request was answered, invalid cases included
+	ExitFailed   = 1 // a bench self-check failed, or the runner could not do its own work
+	ExitUsage    = 2 // the command line is wrong
+	ExitBadInput = 3 // the input is unusable as a whole
+)
+
+const usage = "usage: cookbook-runner list|run|bench"
+
+// Runner serves one implementation's patterns.
+type Runner struct {
+	implementation string
+	patterns       map[string]Pattern
+	skips          map[string]map[string]string
+}
+
+// NewRunner builds a runner for the patterns in table. skipsJSON maps a pattern to {case id:
+// reason}; it may only name patterns in table.
+func NewRunner(implementation string, table map[string]Pattern, skipsJSON []byte) (*Runner, error) {
+	var skips map[string]map[string]string
+	if err := json.Unmarshal(skipsJSON, &skips); err != nil {
+		return nil, fmt.Errorf("skips.json: %v", err)
+	}
+	for name := range skips {
+		if _, ok := table[name]; !ok {
+			return nil, fmt.Errorf("skips.json: pattern %q is not in the runner's table", name)
+		}
+	}
+	return &Runner{implementation: implementation, patterns: table, skips: skips}, nil
+}
+
+// Skips returns the case ids this runner skips for pattern, with the reasons.
+func (r *Runner) Skips(pattern string) map[string]string {
+	return r.skips[pattern]
+}
+
+// Main runs one command line and returns the process's exit code. It writes only protocol lines
+// to stdout and one-line messages to stderr.
+func (r *Runner) Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, usage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "list":
+		return r.list(stdout, stderr)
+	case "run":
+		return r.run(ctx, stdin, stdout, stderr)
+	case "bench":
+		return r.bench(ctx, stdin, stdout, stderr)
+	default:
+		fmt.Fprintln(stderr, usage)
+		return ExitUsage
+	}
+}
+
+type listing struct {
+	Protocol       int                 `json:"protocol"`
+	Implementation string              `json:"implementation"`
+	Patterns       map[string]skipList `json:"patterns"`
+}
+
+type skipList struct {
+	Skip map[string]string `json:"skip"`
+}
+
+func (r *Runner) list(stdout, stderr io.Writer) int {
+	l := listing{Protocol: 1, Implementation: r.implementation, Patterns: map[string]skipList{}}
+	for name := range r.patterns {
+		// A pattern with no skips still says so with {}, never null.
+		skip := r.skips[name]
+		if skip == nil {
+			skip = map[string]string{}
+		}
+		l.Patterns[name] = skipList{Skip: skip}
+	}
+	if err := writeLine(bufio.NewWriter(stdout), l); err != nil {
+		fmt.Fprintf(stderr, "error: writing the list: %v\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
