@@ -21,8 +21,8 @@ compare *ARGS: setup-python
 # Set up everything from a fresh clone, then run every linter and every test.
 test-all: setup lint test
 
-# Every test suite: each language's native tests, then the harness over all of them.
-test: test-python test-rust test-go test-ts test-harness docs
+# Every test suite: each language's native tests, the harness over all of them, and the site.
+test: test-python test-rust test-go test-ts test-harness test-site
 
 # Every linter and formatter check, in every language.
 lint: lint-python lint-rust lint-go lint-ts
@@ -63,10 +63,11 @@ lint-rust:
     cd rust && cargo fmt --all --check
     cd rust && cargo clippy --all-targets --locked -- -D warnings
 
-# gofmt and go vet.
+# gofmt, go vet and staticcheck (pinned in go.mod as a tool).
 lint-go:
     cd go && test -z "$(gofmt -l .)" || { echo "gofmt would change: $(gofmt -l .)"; exit 1; }
     cd go && go vet ./...
+    cd go && go tool staticcheck ./...
 
 # tsc --strict, eslint and prettier.
 lint-ts: build-ts
@@ -98,7 +99,23 @@ test-ts: build-ts
 
 # The harness's own tests, then every implementation on every case of the spec.
 test-harness: setup-python
-    {{ py }} -m pytest harness/tests -q
+    {{ py }} -m pytest harness/tests -q -m "not browser"
+
+# Build the site strictly, then open it in headless Chromium as a reader would.
+test-site: docs setup-browser
+    {{ py }} -m pytest harness/tests -q -m browser
+
+# Install Debian's Chromium for the site's browser test, unless it is already there.
+setup-browser:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v chromium >/dev/null && exit 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "the site's browser test needs Debian's chromium: sudo apt-get install chromium" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 # Fingerprint new spec cases, so that a published case can never silently change.
 publish-spec: setup-python
