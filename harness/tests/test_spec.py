@@ -106,8 +106,10 @@ def test_expected_outputs_match_the_reference(spec: PatternSpec) -> None:
     assert checked or spec.pattern in ("worker-pool", "rwlock-cache")
 
 
-def test_rwlock_cache_computed_values_match_the_reference() -> None:
-    spec = next(s for s in SPECS if s.pattern == "rwlock-cache")
+@pytest.mark.parametrize(
+    "spec", [s for s in SPECS if s.pattern == "rwlock-cache"], ids=lambda s: s.pattern
+)
+def test_rwlock_cache_computed_values_match_the_reference(spec: PatternSpec) -> None:
     for case in spec.cases:
         if case.expects_error:
             continue
