@@ -6,9 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import RESULTS_DIR, bench, conformance, machine, proc, published, report, runners
+from . import (
+    RESULTS_DIR,
+    ROOT,
+    bench,
+    benchreport,
+    conformance,
+    machine,
+    proc,
+    published,
+    report,
+    runners,
+    suite,
+)
 from .conformance import disagreements
-from .implementations import IMPLEMENTATIONS, select
+from .implementations import IMPLEMENTATIONS, Implementation, select
 from .spec import SpecError, load_all
 
 
@@ -25,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
 
     sub.add_parser("publish", help="fingerprint new spec cases so that they can never change")
+
+    bnc = sub.add_parser("bench", help="the benchmark suite: sweeps, medians, ratios, fits, charts")
+    bnc.add_argument("--profile", choices=sorted(suite.PROFILES), default="quick")
+    bnc.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
+    bnc.add_argument("--sweep", action="append", help="only this sweep; repeatable")
+    bnc.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where to write bench.json and the charts (default: docs/results for the full "
+        "profile, build/bench-quick for the quick one)",
+    )
 
     cmp = sub.add_parser(
         "compare", help="run every pattern in every language; print and save the table"
@@ -52,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     impls = select(args.impl)
+    if args.command == "bench":
+        return run_bench(args, impls, argv)
     if args.command == "build":
         for impl in impls:
             progress(f"build {impl.name}")
@@ -114,6 +139,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {item.language} bench {item.pattern} n={item.size}: {item.error}")
     print(f"report written to {args.output}")
     return 1 if bad else 0
+
+
+def run_bench(args: argparse.Namespace, impls: list[Implementation], argv: list[str] | None) -> int:
+    profile = suite.PROFILES[args.profile]
+    known = {s.name for s in profile.sweeps}
+    if args.sweep and set(args.sweep) - known:
+        progress(
+            f"error: unknown sweep {', '.join(sorted(set(args.sweep) - known))}; "
+            f"choose from {', '.join(sorted(known))}"
+        )
+        return 2
+    for impl in impls:
+        try:
+            runners.ensure_built(impl)
+        except (runners.RunnerError, proc.ToolMissingError) as exc:
+            progress(f"error: {exc}")
+            return 1
+    curves = suite.run(impls, profile, progress, set(args.sweep or ()))
+    out_dir = args.output_dir or (
+        RESULTS_DIR if profile.name == "full" else ROOT / "build" / "bench-quick"
+    )
+    path = benchreport.write(
+        out_dir,
+        curves,
+        impls,
+        profile=profile.name,
+        machine=machine.describe(impls),
+        command=" ".join(["cookbook-harness", *(argv if argv is not None else sys.argv[1:])]),
+    )
+    for curve in curves:
+        print(benchreport.table(curve, impls) + "\n")
+    errors = [p for c in curves for p in c.points if p.error]
+    for p in errors[:20]:
+        print(f"error: {p.language} {p.pattern} n={p.size}: {p.error}")
+    print(f"report written to {path}")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

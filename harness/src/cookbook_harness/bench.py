@@ -59,6 +59,38 @@ class Point:
         }
 
 
+def measure(
+    impls: list[Implementation],
+    pattern: str,
+    size: int,
+    params: dict[str, Any],
+    *,
+    rounds: int,
+    repeat: int,
+    progress: Progress,
+    label: str = "",
+) -> list[Point]:
+    """One point of every implementation: `rounds` processes each, interleaved (A B C A B C ...)
+    so that drift of the machine hits all alike, each running the workload `repeat` times after
+    one warm-up run. The answer is checked against the harness's reference before any time is
+    kept, and each point gets its ratio to the fastest of the same run."""
+    want = BENCH_CHECKS[pattern](size, params)
+    request = {"pattern": pattern, "size": size, "params": params, "repeat": repeat + 1}
+    row = {impl.name: Point(pattern, impl.name, size, params) for impl in impls}
+    for r in range(1, rounds + 1):
+        for impl in impls:
+            point = row[impl.name]
+            if point.error:
+                continue
+            progress(f"bench {label or pattern} n={size}: round {r}/{rounds}, {impl.name}")
+            _once(impl, request, want, point)
+    fastest = min((p.median_ns for p in row.values() if p.median_ns), default=None)
+    for p in row.values():
+        if fastest and p.median_ns:
+            p.ratio = round(p.median_ns / fastest, 2)
+    return list(row.values())
+
+
 def run(
     impls: list[Implementation],
     specs: tuple[PatternSpec, ...],
@@ -74,22 +106,15 @@ def run(
         if spec.bench is None or spec.pattern not in BENCH_CHECKS:
             continue
         n = size or spec.bench["sizes"][0]
-        params = spec.bench["params"]
-        want = BENCH_CHECKS[spec.pattern](n, params)
-        request = {"pattern": spec.pattern, "size": n, "params": params, "repeat": repeat + 1}
-        row = {impl.name: Point(spec.pattern, impl.name, n, params) for impl in impls}
-        for r in range(1, rounds + 1):
-            for impl in impls:
-                point = row[impl.name]
-                if point.error:
-                    continue
-                progress(f"bench {spec.pattern} size {n}: round {r}/{rounds}, {impl.name}")
-                _once(impl, request, want, point)
-        fastest = min((p.median_ns for p in row.values() if p.median_ns), default=None)
-        for p in row.values():
-            if fastest and p.median_ns:
-                p.ratio = round(p.median_ns / fastest, 2)
-        points += row.values()
+        points += measure(
+            impls,
+            spec.pattern,
+            n,
+            spec.bench["params"],
+            rounds=rounds,
+            repeat=repeat,
+            progress=progress,
+        )
     return points
 
 

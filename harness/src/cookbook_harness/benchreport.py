@@ -1,0 +1,80 @@
+"""What `just bench` prints and writes: a table per sweep with its fitted slopes, the JSON report,
+and one SVG chart per sweep."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .charts import line_chart
+from .implementations import Implementation
+from .report import human_ns
+from .suite import Curve
+
+
+def table(curve: Curve, impls: list[Implementation]) -> str:
+    data = curve.as_json()
+    names = [i.name for i in impls if any(p["language"] == i.name for p in data["points"])]
+    xs = sorted({p["x"] for p in data["points"]})
+    rows = [[data["axis"], *names]]
+    for x in xs:
+        row = [f"{x:,}"]
+        for name in names:
+            p = next((p for p in data["points"] if p["x"] == x and p["language"] == name), None)
+            if p is None or p["status"] != "ok":
+                row.append("error" if p else "-")
+            else:
+                row.append(
+                    f"{human_ns(p['median_ns'])} ±{p['spread']:.0%} x{p['ratio_to_fastest']:.2f}"
+                )
+        rows.append(row)
+    for name, fit in data["fits"].items():
+        if fit["ns_per_unit"] is not None:
+            rows.append(
+                [
+                    f"fit {name}",
+                    f"{fit['ns_per_unit']:.1f} ns/{data['unit']}, "
+                    f"{fit['bytes_per_unit'] or 0:.0f} B/{data['unit']}",
+                ]
+                + [""] * (len(names) - 1)
+            )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return f"{data['title']}\n" + "\n".join(lines)
+
+
+def write(
+    out_dir: Path,
+    curves: list[Curve],
+    impls: list[Implementation],
+    *,
+    profile: str,
+    machine: dict[str, Any],
+    command: str,
+) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels = {i.name: i.label for i in impls}
+    sweeps = [c.as_json() for c in curves]
+    for sweep in sweeps:
+        by_size = sweep["axis"] == "size"
+        svg = line_chart(
+            sweep,
+            labels,
+            "per_unit_ns" if by_size else "median_ns",
+            f"median time per {sweep['unit']}" if by_size else "median time of the run",
+        )
+        if svg:
+            (out_dir / f"{sweep['name']}.svg").write_text(svg + "\n")
+            sweep["chart"] = f"{sweep['name']}.svg"
+    report = {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "profile": profile,
+        "machine": machine,
+        "sweeps": sweeps,
+    }
+    path = out_dir / "bench.json"
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,209 @@
+"""The benchmark suite behind `just bench`: sweeps of sizes and parameters, with medians,
+spreads, ratios to the fastest in the same run, and fitted slopes (ns per job, bytes per task)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import stats
+from .bench import Point, measure
+from .conformance import Progress
+from .implementations import Implementation
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One curve per implementation: the workload measured at each value of `axis`."""
+
+    name: str
+    title: str
+    pattern: str
+    params: dict[str, Any]
+    axis: str
+    """`size`, or the name of the parameter that varies."""
+    values: tuple[int, ...]
+    size: int = 0
+    """The fixed size when the axis is a parameter."""
+    unit: str = "job"
+    """What the size counts: the cost per unit is the median time divided by the size."""
+    why: str = ""
+    """What the sweep shows, for the report."""
+
+    def point(self, value: int) -> tuple[int, dict[str, Any]]:
+        if self.axis == "size":
+            return value, self.params
+        return self.size, {**self.params, self.axis: value}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    rounds: int
+    repeat: int
+    sweeps: tuple[Sweep, ...]
+
+
+def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
+    sizes = (1_000, 10_000, 100_000, 1_000_000) if big else (200, 2_000)
+    decisions = (10_000, 100_000, 1_000_000) if big else (1_000, 10_000)
+    workers = (1, 2, 4, 8, 16, 32, 64) if big else (1, 4)
+    per_point = 10_000 if big else 500
+    return Profile(
+        name,
+        rounds,
+        repeat,
+        (
+            Sweep(
+                "worker-pool-size",
+                "Worker pool: jobs with no work of their own",
+                "worker-pool",
+                {"workers": 4, "cost": 0, "sleepMs": 0},
+                "size",
+                sizes,
+                why="the pool's own cost per job: handing a job to a worker and its result back",
+            ),
+            Sweep(
+                "worker-pool-workers",
+                "Worker pool: CPU-bound jobs (cost 100) by number of workers",
+                "worker-pool",
+                {"workers": 1, "cost": 100, "sleepMs": 0},
+                "workers",
+                workers,
+                size=per_point,
+                why="runtimes that run tasks on every core get faster up to the core count",
+            ),
+            Sweep(
+                "fan-in-size",
+                "Fan-in: merging four sources into one stream",
+                "fan-in",
+                {"op": "merge", "sources": 4},
+                "size",
+                sizes,
+                unit="item",
+                why="the cost per item of a channel or queue shared by several producers",
+            ),
+            Sweep(
+                "rwlock-cache-mix",
+                "Read-heavy cache: four clients by share of reads",
+                "rwlock-cache",
+                {"clients": 4, "readPercent": 90, "keys": 64},
+                "readPercent",
+                (50, 90, 99),
+                size=per_point * 10,
+                unit="operation",
+                why="readers share the lock, writers do not: more reads, less waiting",
+            ),
+            Sweep(
+                "token-bucket-decisions",
+                "Token bucket: decisions on arrival times",
+                "token-bucket",
+                {"refill": {"tokens": 1, "everyMs": 2}, "burst": 100},
+                "size",
+                decisions,
+                unit="decision",
+                why="the decision core alone: integer arithmetic, no clock, no lock",
+            ),
+            Sweep(
+                "sliding-window-decisions",
+                "Sliding-window log: decisions on arrival times",
+                "sliding-window",
+                {"limit": 50, "windowMs": 100},
+                "size",
+                decisions,
+                unit="decision",
+                why="the decision core alone: a log pruned as the window slides",
+            ),
+        ),
+    )
+
+
+PROFILES = {
+    "quick": _profile("quick", rounds=1, repeat=1, big=False),
+    "full": _profile("full", rounds=5, repeat=1, big=True),
+}
+
+
+@dataclass
+class Curve:
+    sweep: Sweep
+    points: list[Point] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.sweep.name,
+            "title": self.sweep.title,
+            "pattern": self.sweep.pattern,
+            "axis": self.sweep.axis,
+            "unit": self.sweep.unit,
+            "why": self.sweep.why,
+            "params": self.sweep.params,
+            "points": [self._point(p) for p in self.points],
+            "fits": self.fits(),
+        }
+
+    def _x(self, p: Point) -> int:
+        return p.size if self.sweep.axis == "size" else int(p.params[self.sweep.axis])
+
+    def _point(self, p: Point) -> dict[str, Any]:
+        out = p.as_json()
+        out["x"] = self._x(p)
+        if p.elapsed_ns and not p.error:
+            summary = stats.summarize(p.elapsed_ns)
+            out |= {
+                "q1_ns": round(summary.q1),
+                "q3_ns": round(summary.q3),
+                "spread": round(summary.spread, 3),
+            }
+            out["per_unit_ns"] = round(summary.median / p.size, 2)
+        return out
+
+    def fits(self) -> dict[str, Any]:
+        """Per implementation, over the sizes: the slope (ns per unit) and intercept (ns) of the
+        median time, the slope and intercept of peak memory (bytes per unit, bytes), and the sizes
+        at which the cost per unit bends."""
+        if self.sweep.axis != "size":
+            return {}
+        out: dict[str, Any] = {}
+        for language in dict.fromkeys(p.language for p in self.points):
+            good = sorted(
+                (p for p in self.points if p.language == language and p.median_ns),
+                key=lambda p: p.size,
+            )
+            xs = [float(p.size) for p in good]
+            time = stats.fit_line(xs, [float(p.median_ns or 0) for p in good])
+            rss = stats.fit_line(xs, [1024.0 * min(p.max_rss_kib) for p in good])
+            per_unit = [float(p.median_ns or 0) / p.size for p in good]
+            out[language] = {
+                "ns_per_unit": round(time.slope, 2) if time else None,
+                "intercept_ns": round(time.intercept) if time else None,
+                "r2": round(time.r2, 4) if time else None,
+                "bytes_per_unit": round(rss.slope, 1) if rss else None,
+                "baseline_bytes": round(rss.intercept) if rss else None,
+                "bends_at": stats.bends(xs, per_unit),
+            }
+        return out
+
+
+def run(
+    impls: list[Implementation], profile: Profile, progress: Progress, only: set[str] | None = None
+) -> list[Curve]:
+    curves = []
+    for sweep in profile.sweeps:
+        if only and sweep.name not in only:
+            continue
+        curve = Curve(sweep)
+        for value in sweep.values:
+            size, params = sweep.point(value)
+            curve.points += measure(
+                impls,
+                sweep.pattern,
+                size,
+                params,
+                rounds=profile.rounds,
+                repeat=profile.repeat,
+                progress=progress,
+                label=f"{sweep.name} {sweep.axis}={value}",
+            )
+        curves.append(curve)
+    return curves
