@@ -66,3 +66,54 @@ def test_unknown_pattern_and_missing_report_say_what_to_run() -> None:
 
 def test_text_without_markers_is_untouched() -> None:
     assert render("no <!-- results: x --> inline", REPORT) == "no <!-- results: x --> inline"
+
+
+BENCH: dict[str, Any] = {
+    "generated": "2026-11-22T03:00:00+00:00",
+    "command": "cookbook-harness bench --profile full",
+    "machine": {"cpu": "Test CPU", "cores": 2, "os": "Linux", "toolchains": {}},
+    "sweeps": [
+        {
+            "name": "worker-pool-size",
+            "title": "Worker pool: jobs with no work of their own",
+            "why": "the pool's own cost per job",
+            "axis": "size",
+            "unit": "job",
+            "chart": "worker-pool-size.svg",
+            "points": [
+                {
+                    "language": "go",
+                    "x": 1000,
+                    "status": "ok",
+                    "median_ns": 500_000,
+                    "spread": 0.04,
+                    "ratio_to_fastest": 1.0,
+                },
+                {"language": "go", "x": 10000, "status": "error"},
+            ],
+            "fits": {
+                "go": {
+                    "ns_per_unit": 480.0,
+                    "intercept_ns": 20000,
+                    "r2": 1.0,
+                    "bytes_per_unit": 12.0,
+                    "baseline_bytes": 1,
+                    "bends_at": [1e6],
+                }
+            },
+        }
+    ],
+}
+
+
+def test_bench_page_shows_chart_medians_fits_and_provenance() -> None:
+    page = render("<!-- results: bench -->", None, BENCH)
+    assert "![Worker pool: jobs with no work of their own](results/worker-pool-size.svg)" in page
+    assert "| 1,000 | 500 µs ±4% x1.00 |" in page
+    assert "| 10,000 | error |" in page
+    assert "| Go | 480.0 | 20 µs | 12 | 1,000,000 |" in page
+    assert "by `cookbook-harness bench --profile full`" in page
+
+
+def test_bench_page_without_results_says_what_to_run() -> None:
+    assert "just bench --profile full" in render("<!-- results: bench -->", None, None)

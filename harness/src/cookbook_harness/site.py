@@ -142,9 +142,59 @@ def matrix(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n\n" + provenance(report)
 
 
-def render(markdown: str, report: dict[str, Any] | None) -> str:
+def sweep_section(sweep: dict[str, Any], page_dir: str) -> str:
+    """One sweep: what it shows, its chart, the medians and the fitted lines."""
+    languages = list(dict.fromkeys(p["language"] for p in sweep["points"]))
+    xs = sorted({p["x"] for p in sweep["points"]})
+    out = [f"### {sweep['title']}", "", sweep.get("why", "").capitalize() + ".", ""]
+    if sweep.get("chart"):
+        out += [f"![{sweep['title']}]({page_dir}{sweep['chart']})", ""]
+    out.append(f"| {sweep['axis']} | " + " | ".join(label(x) for x in languages) + " |")
+    out.append("| ---: |" + " ---: |" * len(languages))
+    for x in xs:
+        cells = []
+        for lang in languages:
+            p = next((p for p in sweep["points"] if p["x"] == x and p["language"] == lang), None)
+            if p is None or p.get("status") != "ok":
+                cells.append("error" if p else "-")
+            else:
+                spread = f"±{p.get('spread', 0):.0%}"
+                cells.append(f"{human_ns(p['median_ns'])} {spread} x{p['ratio_to_fastest']:.2f}")
+        out.append(f"| {x:,} | " + " | ".join(cells) + " |")
+    fits = sweep.get("fits") or {}
+    if fits:
+        unit = sweep["unit"]
+        out += [
+            "",
+            f"| fitted line | ns per {unit} | fixed cost | bytes per {unit} | bends at |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for lang, fit in fits.items():
+            if fit["ns_per_unit"] is None:
+                continue
+            bends = ", ".join(f"{b:,.0f}" for b in fit["bends_at"]) or "-"
+            fixed = human_ns(fit["intercept_ns"] or 0)
+            out.append(
+                f"| {label(lang)} | {fit['ns_per_unit']:,.1f} | {fixed} "
+                f"| {fit['bytes_per_unit'] or 0:,.0f} | {bends} |"
+            )
+    return "\n".join(out)
+
+
+def bench_page(report: dict[str, Any], page_dir: str = "results/") -> str:
+    sections = [sweep_section(s, page_dir) for s in report.get("sweeps", [])]
+    return "\n\n".join([*sections, provenance(report)])
+
+
+def render(
+    markdown: str, report: dict[str, Any] | None, bench: dict[str, Any] | None = None
+) -> str:
     def replace(match: re.Match[str]) -> str:
         what = match.group(1)
+        if what == "bench":
+            if bench is None:
+                return "!!! note\n    No benchmark results yet: run `just bench --profile full`."
+            return bench_page(bench)
         if report is None:
             return "!!! note\n    No results yet: run `just compare` to measure them."
         return matrix(report) if what == "matrix" else pattern_table(report, what)
@@ -154,4 +204,4 @@ def render(markdown: str, report: dict[str, Any] | None) -> str:
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
     """The mkdocs hook: fill in every results marker of the page."""
-    return render(markdown, load())
+    return render(markdown, load(), load(RESULTS_DIR / "bench.json"))
