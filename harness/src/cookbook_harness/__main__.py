@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     bnc.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
     bnc.add_argument("--sweep", action="append", help="only this sweep; repeatable")
     bnc.add_argument(
+        "--sleep-ms",
+        type=int,
+        help="how long each of the many tasks sleeps (full: 10000 as published; quick: 100)",
+    )
+    bnc.add_argument(
         "--output-dir",
         type=Path,
         help="where to write bench.json and the charts (default: docs/results for the full "
@@ -143,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_bench(args: argparse.Namespace, impls: list[Implementation], argv: list[str] | None) -> int:
     profile = suite.PROFILES[args.profile]
+    if args.sleep_ms is not None:
+        if not 1 <= args.sleep_ms <= 600_000:
+            progress("error: --sleep-ms must be from 1 to 600000")
+            return 2
+        profile = suite.with_sleep(profile, args.sleep_ms)
     known = {s.name for s in profile.sweeps}
     if args.sweep and set(args.sweep) - known:
         progress(

@@ -26,6 +26,8 @@ class Point:
     cpu_ns: list[int] = field(default_factory=list)
     max_rss_kib: list[int] = field(default_factory=list)
     """Measured from outside, one per process: start-up included."""
+    launch_ns: list[int] = field(default_factory=list)
+    """Where the workload reports it (many-tasks): the time until the last task was started."""
     error: str = ""
     ratio: float | None = None
 
@@ -52,6 +54,7 @@ class Point:
                     "process_wall_ns": self.wall_ns,
                     "process_cpu_ns": self.cpu_ns,
                     "process_max_rss_kib": self.max_rss_kib,
+                    **({"launch_ns": self.launch_ns} if self.launch_ns else {}),
                 }
                 if median is not None
                 else {}
@@ -69,13 +72,16 @@ def measure(
     repeat: int,
     progress: Progress,
     label: str = "",
+    warmup: bool = True,
+    timeout: float = runners.BENCH_TIMEOUT,
 ) -> list[Point]:
     """One point of every implementation: `rounds` processes each, interleaved (A B C A B C ...)
     so that drift of the machine hits all alike, each running the workload `repeat` times after
     one warm-up run. The answer is checked against the harness's reference before any time is
     kept, and each point gets its ratio to the fastest of the same run."""
     want = BENCH_CHECKS[pattern](size, params)
-    request = {"pattern": pattern, "size": size, "params": params, "repeat": repeat + 1}
+    runs = repeat + 1 if warmup else repeat
+    request = {"pattern": pattern, "size": size, "params": params, "repeat": runs}
     row = {impl.name: Point(pattern, impl.name, size, params) for impl in impls}
     for r in range(1, rounds + 1):
         for impl in impls:
@@ -83,7 +89,7 @@ def measure(
             if point.error:
                 continue
             progress(f"bench {label or pattern} n={size}: round {r}/{rounds}, {impl.name}")
-            _once(impl, request, want, point)
+            _once(impl, request, want, point, warmup, timeout)
     fastest = min((p.median_ns for p in row.values() if p.median_ns), default=None)
     for p in row.values():
         if fastest and p.median_ns:
@@ -119,10 +125,15 @@ def run(
 
 
 def _once(
-    impl: Implementation, request: dict[str, Any], want: dict[str, Any], point: Point
+    impl: Implementation,
+    request: dict[str, Any],
+    want: dict[str, Any],
+    point: Point,
+    warmup: bool,
+    timeout: float,
 ) -> None:
     try:
-        answer, done = runners.bench(impl, request)
+        answer, done = runners.bench(impl, request, timeout)
     except (runners.RunnerError, proc.ToolMissingError) as exc:
         point.error = str(exc)
         return
@@ -140,7 +151,13 @@ def _once(
     ):
         point.error = f"elapsedNs must be {request['repeat']} positive integers, got {times!r}"
         return
-    point.elapsed_ns += times[1:]  # the first run warms caches, JITs and allocators up
+    kept = slice(1, None) if warmup else slice(None)
+    # The first run warms caches, JITs and allocators up; a workload measured for its peak
+    # memory runs once per process instead, so that nothing of a previous run is counted.
+    point.elapsed_ns += times[kept]
+    launch = answer.get("launchNs")
+    if isinstance(launch, list) and all(isinstance(t, int) for t in launch):
+        point.launch_ns += launch[kept]
     point.wall_ns.append(done.wall_ns)
     point.cpu_ns.append(done.cpu_ns)
     point.max_rss_kib.append(done.max_rss_kib)

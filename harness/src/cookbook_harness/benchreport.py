@@ -10,17 +10,17 @@ from typing import Any
 
 from .charts import line_chart
 from .implementations import Implementation
-from .report import human_ns
+from .report import axis_value, human_ns
 from .suite import Curve
 
 
 def table(curve: Curve, impls: list[Implementation]) -> str:
     data = curve.as_json()
     names = [i.name for i in impls if any(p["language"] == i.name for p in data["points"])]
-    xs = sorted({p["x"] for p in data["points"]})
+    xs = list(dict.fromkeys(p["x"] for p in data["points"]))
     rows = [[data["axis"], *names]]
     for x in xs:
-        row = [f"{x:,}"]
+        row = [axis_value(x)]
         for name in names:
             p = next((p for p in data["points"] if p["x"] == x and p["language"] == name), None)
             if p is None or p["status"] != "ok":
@@ -40,6 +40,11 @@ def table(curve: Curve, impls: list[Implementation]) -> str:
                 ]
                 + [""] * (len(names) - 1)
             )
+    speedups = data.get("speedups", {})
+    if speedups:
+        rows.append(
+            ["speed-up", *(f"x{speedups.get(n) or 0:.2f} of {speedups['limit']}" for n in names)]
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return f"{data['title']}\n" + "\n".join(lines)
@@ -58,6 +63,8 @@ def write(
     labels = {i.name: i.label for i in impls}
     sweeps = [c.as_json() for c in curves]
     for sweep in sweeps:
+        if sweep["axis"] == "mode":
+            continue  # two categories: the table and its speed-ups say it better than a chart
         by_size = sweep["axis"] == "size"
         svg = line_chart(
             sweep,

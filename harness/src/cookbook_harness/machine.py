@@ -7,7 +7,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from . import proc
+from . import proc, runners
 from .implementations import Implementation
 
 
@@ -30,6 +30,14 @@ def toolchain(impl: Implementation) -> str:
     return lines[0] if lines else "unknown"
 
 
+def runtime(impl: Implementation) -> dict[str, Any]:
+    """The runtime settings the runner reports (GOMAXPROCS, tokio worker threads, ...)."""
+    try:
+        return runners.list_patterns(impl).runtime
+    except (runners.RunnerError, proc.ToolMissingError) as exc:
+        return {"error": str(exc)}
+
+
 def describe(impls: list[Implementation]) -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
@@ -37,4 +45,5 @@ def describe(impls: list[Implementation]) -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "toolchains": {impl.name: toolchain(impl) for impl in impls},
+        "runtime": {impl.name: runtime(impl) for impl in impls},
     }

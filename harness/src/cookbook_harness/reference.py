@@ -132,7 +132,15 @@ def sliding_window_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
     return {"count": size, "admitted": _admitted(decisions)}
 
 
+def many_tasks_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    """Every task joined; with `work`, every index sent and received once."""
+    if params.get("variant") == "work":
+        return {"count": size, "sum": size * (size - 1) // 2}
+    return {"count": size}
+
+
 BENCH_CHECKS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
+    "many-tasks": many_tasks_check,
     "worker-pool": worker_pool_check,
     "fan-in": fan_in_check,
     "rwlock-cache": rwlock_cache_check,

@@ -19,6 +19,11 @@ def human_ns(ns: float) -> str:
     return f"{ns:.0f} ns"
 
 
+def axis_value(x: object) -> str:
+    """A sweep's x value as a table shows it: 1,000,000 or event-loop."""
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
 def table(impls: list[Implementation], rows: list[Row], points: list[Point]) -> str:
     patterns = list(dict.fromkeys(r.pattern for r in rows))
     header = ["pattern", *(impl.label for impl in impls)]

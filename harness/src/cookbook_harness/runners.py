@@ -52,6 +52,10 @@ class Listing:
     implementation: str
     patterns: dict[str, dict[str, str]]
     """pattern -> {case id: reason it is skipped}"""
+    benchmarks: tuple[str, ...] = ()
+    """Benchmark-only workloads the runner's `bench` accepts (docs/benchmarks.md)."""
+    runtime: dict[str, Any] = field(default_factory=dict)
+    """Runtime settings that shape the runner's figures, as it reports them."""
 
 
 def list_patterns(impl: Implementation) -> Listing:
@@ -63,7 +67,12 @@ def list_patterns(impl: Implementation) -> Listing:
         patterns = {name: dict(info.get("skip", {})) for name, info in raw["patterns"].items()}
         if raw.get("protocol") != 1:
             raise RunnerError(f"{impl.name} list: speaks protocol {raw.get('protocol')!r}, not 1")
-        return Listing(raw.get("implementation", ""), patterns)
+        return Listing(
+            raw.get("implementation", ""),
+            patterns,
+            tuple(raw.get("benchmarks", ())),
+            dict(raw.get("runtime", {})),
+        )
     except (json.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
         raise RunnerError(
             f"{impl.name} list: not the documented answer ({exc}): {done.stdout[:200]!r}"

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import RESULTS_DIR
 from .implementations import BY_NAME
-from .report import human_ns
+from .report import axis_value, human_ns
 
 MARKER = re.compile(r"^<!-- results: ([a-z0-9-]+) -->$", re.MULTILINE)
 
@@ -145,7 +145,7 @@ def matrix(report: dict[str, Any]) -> str:
 def sweep_section(sweep: dict[str, Any], page_dir: str) -> str:
     """One sweep: what it shows, its chart, the medians and the fitted lines."""
     languages = list(dict.fromkeys(p["language"] for p in sweep["points"]))
-    xs = sorted({p["x"] for p in sweep["points"]})
+    xs = list(dict.fromkeys(p["x"] for p in sweep["points"]))
     out = [f"### {sweep['title']}", "", sweep.get("why", "").capitalize() + ".", ""]
     if sweep.get("chart"):
         out += [f"![{sweep['title']}]({page_dir}{sweep['chart']})", ""]
@@ -160,7 +160,16 @@ def sweep_section(sweep: dict[str, Any], page_dir: str) -> str:
             else:
                 spread = f"±{p.get('spread', 0):.0%}"
                 cells.append(f"{human_ns(p['median_ns'])} {spread} x{p['ratio_to_fastest']:.2f}")
-        out.append(f"| {x:,} | " + " | ".join(cells) + " |")
+        out.append(f"| {axis_value(x)} | " + " | ".join(cells) + " |")
+    speedups = sweep.get("speedups") or {}
+    if speedups:
+        out.append(
+            "| speed-up | "
+            + " | ".join(
+                f"x{speedups.get(lang) or 0:.2f} of {speedups['limit']}" for lang in languages
+            )
+            + " |"
+        )
     fits = sweep.get("fits") or {}
     if fits:
         unit = sweep["unit"]

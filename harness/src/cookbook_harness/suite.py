@@ -3,7 +3,8 @@ spreads, ratios to the fastest in the same run, and fitted slopes (ns per job, b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import stats
@@ -22,17 +23,22 @@ class Sweep:
     params: dict[str, Any]
     axis: str
     """`size`, or the name of the parameter that varies."""
-    values: tuple[int, ...]
+    values: tuple[int | str, ...]
     size: int = 0
     """The fixed size when the axis is a parameter."""
     unit: str = "job"
     """What the size counts: the cost per unit is the median time divided by the size."""
     why: str = ""
     """What the sweep shows, for the report."""
+    warmup: bool = True
+    """False where the peak memory of one run is the point (many-tasks)."""
+    only: tuple[str, ...] = ()
+    """The implementations that have this workload, when not all of them do."""
+    timeout: float = 300.0
 
-    def point(self, value: int) -> tuple[int, dict[str, Any]]:
+    def point(self, value: int | str) -> tuple[int, dict[str, Any]]:
         if self.axis == "size":
-            return value, self.params
+            return int(value), self.params
         return self.size, {**self.params, self.axis: value}
 
 
@@ -48,7 +54,11 @@ def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
     sizes = (1_000, 10_000, 100_000, 1_000_000) if big else (200, 2_000)
     decisions = (10_000, 100_000, 1_000_000) if big else (1_000, 10_000)
     workers = (1, 2, 4, 8, 16, 32, 64) if big else (1, 4)
+    tasks = (1, 10_000, 100_000, 1_000_000) if big else (1, 1_000)
     per_point = 10_000 if big else 500
+    sleep = 10_000 if big else 100
+    cores = os.cpu_count() or 1
+    many = {"sleepMs": sleep}
     return Profile(
         name,
         rounds,
@@ -72,6 +82,17 @@ def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
                 workers,
                 size=per_point,
                 why="runtimes that run tasks on every core get faster up to the core count",
+            ),
+            Sweep(
+                "parallel-vs-event-loop",
+                f"CPU-bound jobs on one thread and on every core ({cores} cores)",
+                "worker-pool",
+                {"workers": cores, "cost": 2_000, "sleepMs": 0},
+                "mode",
+                ("event-loop", "parallel"),
+                size=per_point // 5,
+                why="concurrency is not parallelism: an event loop runs one job at a time",
+                only=("rust", "go", "typescript", "python-asyncio"),
             ),
             Sweep(
                 "fan-in-size",
@@ -114,8 +135,64 @@ def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
                 unit="decision",
                 why="the decision core alone: a log pruned as the window slides",
             ),
+            Sweep(
+                "many-tasks-spawn",
+                f"Concurrent tasks each sleeping {sleep / 1000:g} s, all joined",
+                "many-tasks",
+                {**many, "variant": "spawn"},
+                "size",
+                tasks,
+                unit="task",
+                why="what one task costs the runtime: its stack or its future, and its timer",
+                warmup=False,
+                only=("rust", "go", "typescript", "python-asyncio"),
+                timeout=sleep / 1000 + 600,
+            ),
+            Sweep(
+                "many-tasks-join-all",
+                "The same without spawning: tokio's join_all of the sleeps",
+                "many-tasks",
+                {**many, "variant": "join-all"},
+                "size",
+                tasks,
+                unit="task",
+                why="futures polled in place need no task of their own",
+                warmup=False,
+                only=("rust",),
+                timeout=sleep / 1000 + 600,
+            ),
+            Sweep(
+                "many-tasks-work",
+                "Concurrent tasks that hold a small buffer and send on a channel",
+                "many-tasks",
+                {**many, "variant": "work"},
+                "size",
+                tasks,
+                unit="task",
+                why="a task that does a little real work, so the figure does not rest on stack "
+                "sizes alone",
+                warmup=False,
+                only=("rust", "go", "typescript", "python-asyncio"),
+                timeout=sleep / 1000 + 600,
+            ),
         ),
     )
+
+
+def with_sleep(profile: Profile, sleep_ms: int) -> Profile:
+    """The profile with every many-tasks sweep sleeping `sleep_ms` instead."""
+    sweeps = tuple(
+        replace(
+            s,
+            params={**s.params, "sleepMs": sleep_ms},
+            title=s.title.replace(f"{s.params['sleepMs'] / 1000:g} s", f"{sleep_ms / 1000:g} s"),
+            timeout=sleep_ms / 1000 + 600,
+        )
+        if s.pattern == "many-tasks"
+        else s
+        for s in profile.sweeps
+    )
+    return replace(profile, sweeps=sweeps)
 
 
 PROFILES = {
@@ -140,10 +217,26 @@ class Curve:
             "params": self.sweep.params,
             "points": [self._point(p) for p in self.points],
             "fits": self.fits(),
+            **({"speedups": self.speedups()} if self.sweep.axis == "mode" else {}),
         }
 
-    def _x(self, p: Point) -> int:
-        return p.size if self.sweep.axis == "size" else int(p.params[self.sweep.axis])
+    def speedups(self) -> dict[str, Any]:
+        """Per implementation, how many times faster `parallel` ran than `event-loop`, beside the
+        physical limit: the number of cores."""
+        out: dict[str, Any] = {"limit": os.cpu_count()}
+        for language in dict.fromkeys(p.language for p in self.points):
+            mine = {
+                p.params.get("mode"): p.median_ns for p in self.points if p.language == language
+            }
+            single, parallel = mine.get("event-loop"), mine.get("parallel")
+            out[language] = round(single / parallel, 2) if single and parallel else None
+        return out
+
+    def _x(self, p: Point) -> int | str:
+        if self.sweep.axis == "size":
+            return p.size
+        value: int | str = p.params[self.sweep.axis]
+        return value
 
     def _point(self, p: Point) -> dict[str, Any]:
         out = p.as_json()
@@ -192,11 +285,14 @@ def run(
     for sweep in profile.sweeps:
         if only and sweep.name not in only:
             continue
+        mine = [i for i in impls if not sweep.only or i.name in sweep.only]
+        if not mine:
+            continue
         curve = Curve(sweep)
         for value in sweep.values:
             size, params = sweep.point(value)
             curve.points += measure(
-                impls,
+                mine,
                 sweep.pattern,
                 size,
                 params,
@@ -204,6 +300,8 @@ def run(
                 repeat=profile.repeat,
                 progress=progress,
                 label=f"{sweep.name} {sweep.axis}={value}",
+                warmup=sweep.warmup,
+                timeout=sweep.timeout,
             )
         curves.append(curve)
     return curves
