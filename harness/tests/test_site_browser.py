@@ -17,7 +17,7 @@ from cookbook_harness import ROOT, proc
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
-FIRST, SECOND = "patterns/worker-pool/", "patterns/worker-pool/"
+FIRST, SECOND = "patterns/worker-pool/", "patterns/fan-in/"
 # Chromium as root in a sandbox with no network: no sandbox, no GPU, and none of the background
 # connections it would otherwise try (and fail) to make at every start.
 CHROMIUM_ARGS = [
@@ -86,13 +86,13 @@ def test_the_rust_tab_stays_selected_across_pattern_pages(site: str) -> None:
             )
             page.get_by_text("Rust", exact=True).first.click()
             assert selected_tab(page) == "Rust"
-            expect(page.locator(".tabbed-block:visible pre").first).to_contain_text("tokio")
+            expect(page.locator(".tabbed-block:visible pre").first).to_contain_text("JoinSet")
             _settle(page)
             page.screenshot(path=str(SCREENSHOTS / "worker-pool-rust.png"))
 
             page.goto(site + SECOND)
             assert selected_tab(page) == "Rust", f"{SECOND} did not keep the Rust tab"
-            expect(page.locator(".tabbed-block:visible pre").first).to_contain_text("tokio")
+            expect(page.locator(".tabbed-block:visible pre").first).to_contain_text("JoinSet")
             _settle(page)
             page.screenshot(path=str(SCREENSHOTS / "second-page-rust.png"))
         finally:
