@@ -38,8 +38,8 @@ def test_a_skipped_case_is_answered_unsupported_with_its_reason() -> None:
         "status": "unsupported",
         "reason": "no slot for it",
     }
-    assert protocol.describe(impl)["patterns"] == {
-        "worker-pool": {"skip": {"one-worker": "no slot for it"}}
+    assert protocol.describe(impl)["patterns"]["worker-pool"] == {
+        "skip": {"one-worker": "no slot for it"}
     }
 
 

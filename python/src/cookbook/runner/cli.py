@@ -13,7 +13,7 @@ from typing import NoReturn
 from cookbook.runner import protocol
 from cookbook.runner.registry import TABLES, implementation
 
-USAGE = "python -m cookbook.runner --variant {asyncio,threads} {list,run,bench}"
+USAGE = "python -m cookbook.runner --variant {asyncio,threads,rust} {list,run,bench}"
 
 
 class _Parser(argparse.ArgumentParser):

@@ -23,6 +23,25 @@ def kind(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def integer_at(value: object, path: str, low: int, high: int) -> int:
+    """`value`, found at `path`, as an integer from `low` to `high`."""
+    # bool is a subclass of int, but `true` is not a number in JSON.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise FieldError(path, f"{path} must be an integer, got {kind(value)}")
+    if not low <= value <= high:
+        raise FieldError(path, f"{path} must be an integer from {low} to {high}, got {value}")
+    return value
+
+
+def array_at(value: object, path: str, most: int | None = None) -> list[object]:
+    """`value`, found at `path`, as an array of at most `most` elements (any number if None)."""
+    if not isinstance(value, list):
+        raise FieldError(path, f"{path} must be an array, got {kind(value)}")
+    if most is not None and len(value) > most:
+        raise FieldError(path, f"{path} must have at most {most} elements, got {len(value)}")
+    return value
+
+
 class Fields:
     """A JSON object under validation, and the path where it sits (`""` at the root)."""
 
@@ -38,13 +57,8 @@ class Fields:
 
     def integer(self, key: str, low: int, high: int, default: int | None = None) -> int:
         """An integer from `low` to `high`; required unless a `default` is given."""
-        path, value = self.at(key), self._get(key, f"an integer from {low} to {high}", default)
-        # bool is a subclass of int, but `true` is not a number in JSON.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FieldError(path, f"{path} must be an integer, got {kind(value)}")
-        if not low <= value <= high:
-            raise FieldError(path, f"{path} must be an integer from {low} to {high}, got {value}")
-        return value
+        value = self._get(key, f"an integer from {low} to {high}", default)
+        return integer_at(value, self.at(key), low, high)
 
     def boolean(self, key: str, default: bool | None = None) -> bool:
         """`true` or `false`; required unless a `default` is given."""
@@ -53,11 +67,24 @@ class Fields:
             raise FieldError(path, f"{path} must be a boolean, got {kind(value)}")
         return value
 
-    def array(self, key: str) -> list[object]:
-        """A required array."""
-        path, value = self.at(key), self._get(key, "an array", None)
-        if not isinstance(value, list):
-            raise FieldError(path, f"{path} must be an array, got {kind(value)}")
+    def array(self, key: str, most: int | None = None) -> list[object]:
+        """A required array, of at most `most` elements if given."""
+        return array_at(self._get(key, "an array", None), self.at(key), most)
+
+    def string(self, key: str) -> str:
+        """A required string."""
+        path, value = self.at(key), self._get(key, "a string", None)
+        if not isinstance(value, str):
+            raise FieldError(path, f"{path} must be a string, got {kind(value)}")
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...]) -> str:
+        """A required string, one of `options`."""
+        named = ", ".join(f'"{option}"' for option in options)
+        path, value = self.at(key), self._get(key, f"one of {named}", None)
+        if not isinstance(value, str) or value not in options:
+            got = f'"{value}"' if isinstance(value, str) else kind(value)
+            raise FieldError(path, f"{path} must be one of {named}, got {got}")
         return value
 
     def obj(self, key: str) -> "Fields":

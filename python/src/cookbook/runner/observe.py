@@ -25,9 +25,27 @@ class Event(TypedDict):
 
 
 class Observed(TypedDict):
+    """What every run observes: the length of the measured region. Each pattern extends it with
+    its own observations (a TypedDict subclass); the protocol passes them on as they are."""
+
     elapsedNs: int
+
+
+class PoolObserved(Observed):
+    """Jobs run with a bound on how many are in flight: the worker pool and scatter-gather."""
+
     maxInFlight: int
     events: list[Event]
+
+
+class Clock:
+    """Nanoseconds since the start of the measured region, on the monotonic clock."""
+
+    def __init__(self) -> None:
+        self._origin = time.perf_counter_ns()
+
+    def now(self) -> int:
+        return time.perf_counter_ns() - self._origin
 
 
 class Recorder:
@@ -42,7 +60,7 @@ class Recorder:
         self._in_flight = 0
         self._max_in_flight = 0
         self._events: list[Event] = []
-        self._origin = time.perf_counter_ns()
+        self._clock = Clock()
 
     @classmethod
     def for_asyncio(cls) -> "Recorder":
@@ -76,7 +94,13 @@ class Recorder:
                 self._in_flight -= 1
                 self._events.append({"id": job_id, "startNs": start, "endNs": end})
 
-    def finish(self) -> Observed:
+    @property
+    def running(self) -> int:
+        """How many jobs are in flight now: zero once a pool has stopped every job it started."""
+        with self._guard:
+            return self._in_flight
+
+    def finish(self) -> PoolObserved:
         """Close the measured region, just after the last result is in."""
         elapsed = self._now()
         with self._guard:
@@ -87,4 +111,4 @@ class Recorder:
             }
 
     def _now(self) -> int:
-        return time.perf_counter_ns() - self._origin
+        return self._clock.now()

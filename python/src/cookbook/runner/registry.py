@@ -8,17 +8,33 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from cookbook.runner import worker_pool
+from cookbook.runner import fan_in, rust, rwlock_cache, sliding_window, token_bucket, worker_pool
 from cookbook.runner.protocol import Implementation, Pattern
 
 TABLES: dict[str, dict[str, Pattern[Any]]] = {
-    "asyncio": {"worker-pool": worker_pool.ASYNCIO},
-    "threads": {"worker-pool": worker_pool.THREADS},
+    "asyncio": {
+        "worker-pool": worker_pool.ASYNCIO,
+        "fan-in": fan_in.ASYNCIO,
+        "rwlock-cache": rwlock_cache.ASYNCIO,
+        "token-bucket": token_bucket.ASYNCIO,
+        "sliding-window": sliding_window.ASYNCIO,
+    },
+    "threads": {
+        "worker-pool": worker_pool.THREADS,
+        "fan-in": fan_in.THREADS,
+        "rwlock-cache": rwlock_cache.THREADS,
+        "token-bucket": token_bucket.THREADS,
+        "sliding-window": sliding_window.THREADS,
+    },
+    # The Rust patterns through the extension cookbook_rs (rust/cookbook-py), from Python threads.
+    "rust": rust.PATTERNS,
 }
 
 
 def implementation(variant: str) -> Implementation:
-    """The runner for `variant` (`asyncio` or `threads`), named `python-<variant>`."""
+    """The runner for `variant` (`asyncio`, `threads` or `rust`), named `python-<variant>`."""
+    if variant == "rust":
+        rust.require_extension()
     skips = json.loads(files("cookbook").joinpath("skips.json").read_text(encoding="utf-8"))
     return Implementation(
         name=f"python-{variant}", patterns=TABLES[variant], skips=skips.get(variant, {})

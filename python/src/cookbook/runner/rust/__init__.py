@@ -1,0 +1,60 @@
+"""The `rust` variant (`python-rust`): the Rust patterns of rust/cookbook, called in-process
+through the extension `cookbook_rs` (rust/cookbook-py), as one more implementation of the contract.
+
+Validation is the Python runner's own, so an error answer is word for word the other variants';
+the runs drive the extension from Python threads. What only Rust can observe (a job holding a
+worker, a client holding the cache's lock) comes back from the instrumented entry points of
+`cookbook_rs.observed`; a limiter's admissions come back from the public `acquire()` itself; the
+rest (when a cache operation was called and when it returned) is taken here, around each call.
+
+The extension is built apart from this package (`just build-py-ext`), so the modules of this
+variant import without it, and `require_extension()` turns its absence into one line of advice
+before anything runs.
+"""
+
+import importlib
+from typing import Any, NoReturn
+
+from cookbook.runner.fields import FieldError
+from cookbook.runner.protocol import Pattern
+from cookbook.runner.rust import limiters, rwlock_cache, worker_pool
+
+BUILD = "just build-py-ext"
+
+
+def require_extension() -> None:
+    """Exit with one line telling how to build `cookbook_rs` if it cannot be imported."""
+    try:
+        importlib.import_module("cookbook_rs")
+    except ImportError as error:
+        raise SystemExit(
+            f"error: --variant rust needs the extension cookbook_rs, which cannot be imported "
+            f"({error}): run `{BUILD}`"
+        ) from None
+
+
+def _fan_in_not_exposed(*_: object) -> NoReturn:
+    """`cookbook_rs` does not expose fan-in. The pattern is listed all the same, so that `list`
+    reports each case's reason from skips.json, as the harness expects of a language that skips
+    cases; a fan-in request that is not skipped is refused, at `op`, before anything runs."""
+    raise FieldError(
+        "op",
+        "op is not available in python-rust: cookbook_rs exposes the worker pool, the cache and "
+        "the rate limiters, not fan-in",
+    )
+
+
+FAN_IN: Pattern[NoReturn] = Pattern(
+    validate=_fan_in_not_exposed,
+    run=_fan_in_not_exposed,
+    bench_input=_fan_in_not_exposed,
+    bench=_fan_in_not_exposed,
+)
+
+PATTERNS: dict[str, Pattern[Any]] = {
+    "worker-pool": worker_pool.PATTERN,
+    "fan-in": FAN_IN,
+    "rwlock-cache": rwlock_cache.PATTERN,
+    "token-bucket": limiters.TOKEN_BUCKET,
+    "sliding-window": limiters.SLIDING_WINDOW,
+}

@@ -1,0 +1,21 @@
+"""Every case of harness/spec/token-bucket.json and sliding-window.json, through the runner's own
+code, for both variants."""
+
+from typing import Any
+
+import pytest
+
+from cookbook.runner.registry import TABLES
+from tests.spec import assert_case
+
+
+@pytest.mark.spec("token-bucket")
+@pytest.mark.parametrize("variant", sorted(TABLES))
+def test_token_bucket(variant: str, case: dict[str, Any], spec: dict[str, Any]) -> None:
+    assert_case(variant, spec, case)
+
+
+@pytest.mark.spec("sliding-window")
+@pytest.mark.parametrize("variant", sorted(TABLES))
+def test_sliding_window(variant: str, case: dict[str, Any], spec: dict[str, Any]) -> None:
+    assert_case(variant, spec, case)
