@@ -6,11 +6,11 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
-use crate::Failure;
 use crate::observe::nanos;
-use crate::patterns::{self, Benchmark};
+use crate::patterns::{self, BenchFn, Benchmark};
 use crate::protocol::write_line;
 use crate::validate::{FieldError, Object, Path};
+use crate::{Failure, benchmarks, runtime};
 
 /// Bounds that keep a mistyped request from exhausting memory or running for days.
 const MAX_SIZE: u64 = 10_000_000;
@@ -28,6 +28,9 @@ enum BenchAnswer {
         pattern: &'static str,
         size: u64,
         elapsed_ns: Vec<u64>,
+        /// One per run, for the workloads that time their launch (`many-tasks`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        launch_ns: Vec<u64>,
         check: Value,
     },
     Error {
@@ -43,12 +46,8 @@ struct Plan {
     benchmark: Box<dyn Benchmark>,
 }
 
-/// Reads the request line, runs the benchmark and writes the answer.
-pub fn bench(
-    runtime: &Runtime,
-    input: impl BufRead,
-    output: &mut impl Write,
-) -> Result<(), Failure> {
+/// Reads the request line, runs the benchmark on the runtime it names and writes the answer.
+pub fn bench(input: impl BufRead, output: &mut impl Write) -> Result<(), Failure> {
     // Exactly one request: blank lines are skipped but counted, as in `run`.
     let mut lines = input
         .lines()
@@ -73,7 +72,7 @@ pub fn bench(
     let request: Value = serde_json::from_str(&line)
         .map_err(|error| Failure::unusable(1, format!("not JSON: {error}")))?;
     let answer = match plan(&request)? {
-        Ok(plan) => measure(runtime, &plan)?,
+        Ok(plan) => measure(&runtime(plan.benchmark.flavor())?, &plan)?,
         Err(error) => BenchAnswer::Error { error },
     };
     write_line(output, &answer)
@@ -85,14 +84,15 @@ fn plan(request: &Value) -> Result<Result<Plan, FieldError>, Failure> {
     let Value::Object(fields) = request else {
         return Err(Failure::unusable(1, "not a JSON object"));
     };
-    let pattern = patterns::requested(fields).map_err(|problem| Failure::unusable(1, problem))?;
+    let (slug, bench) =
+        patterns::requested(fields, find).map_err(|problem| Failure::unusable(1, problem))?;
     let root = Path::Input;
     let plan = Object::new(root, request).and_then(|request| {
         let size = request.required_int("size", 1..=MAX_SIZE)?;
-        let benchmark = (pattern.bench)(size, &request.required_object("params")?)?;
+        let benchmark = bench(size, &request.required_object("params")?)?;
         let repeat = request.optional_int("repeat", 1..=MAX_REPEAT, 1)?;
         Ok(Plan {
-            pattern: pattern.slug,
+            pattern: slug,
             size,
             repeat,
             benchmark,
@@ -101,16 +101,25 @@ fn plan(request: &Value) -> Result<Result<Plan, FieldError>, Failure> {
     Ok(plan)
 }
 
+/// The slug and benchmark of a pattern, or else of a benchmark-only workload.
+fn find(slug: &str) -> Option<(&'static str, BenchFn)> {
+    patterns::find(slug)
+        .map(|pattern| (pattern.slug, pattern.bench))
+        .or_else(|| benchmarks::find(slug).map(|workload| (workload.slug, workload.bench)))
+}
+
 /// Runs the benchmark `repeat` times. Every run checks its own answer, and every run's check
 /// must equal the first one's: a pool that loses a job only now and then is caught here.
 fn measure(runtime: &Runtime, plan: &Plan) -> Result<BenchAnswer, Failure> {
     let mut elapsed_ns = Vec::new();
+    let mut launch_ns = Vec::new();
     let mut first_check: Option<Value> = None;
     for run in 1..=plan.repeat {
         let measured = runtime
             .block_on(plan.benchmark.measure())
             .map_err(|problem| Failure::SelfCheck(format!("run {run}: {problem}")))?;
         elapsed_ns.push(nanos(measured.elapsed));
+        launch_ns.extend(measured.launch.map(nanos));
         match &first_check {
             None => first_check = Some(measured.check),
             Some(first) if *first != measured.check => {
@@ -126,6 +135,7 @@ fn measure(runtime: &Runtime, plan: &Plan) -> Result<BenchAnswer, Failure> {
         pattern: plan.pattern,
         size: plan.size,
         elapsed_ns,
+        launch_ns,
         check: first_check.unwrap_or(Value::Null),
     })
 }

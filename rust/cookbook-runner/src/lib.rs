@@ -2,9 +2,11 @@
 //! (`docs/contract.md`) for the patterns of the `cookbook` crate.
 //!
 //! The shared plumbing is [`protocol`] (`run`), [`bench`], [`list`], [`validate`] and
-//! [`observe`]; each pattern adds a module under [`patterns`] and a row in its table.
+//! [`observe`]; each pattern adds a module under [`patterns`] and a row in its table, and each
+//! benchmark-only workload a module under [`benchmarks`].
 
 pub mod bench;
+pub mod benchmarks;
 pub mod cli;
 pub mod list;
 pub mod observe;
@@ -70,17 +72,36 @@ impl fmt::Display for Failure {
 pub fn execute(command: Command) -> Result<(), Failure> {
     let mut output = BufWriter::new(io::stdout().lock());
     match command {
-        Command::List => protocol::write_line(&mut output, &list::listing()),
-        Command::Run => protocol::run_lines(&runtime()?, io::stdin().lock(), &mut output),
-        Command::Bench => bench::bench(&runtime()?, io::stdin().lock(), &mut output),
+        Command::List => {
+            let listing = list::listing(&runtime(Flavor::MultiThread)?);
+            protocol::write_line(&mut output, &listing)
+        }
+        Command::Run => protocol::run_lines(
+            &runtime(Flavor::MultiThread)?,
+            io::stdin().lock(),
+            &mut output,
+        ),
+        // Each benchmark names its runtime, so `bench` builds it once the request is read.
+        Command::Bench => bench::bench(io::stdin().lock(), &mut output),
     }
 }
 
-/// A multi-threaded runtime, one worker thread per core, as a server would run. Only the timer
-/// is enabled: jobs sleep, and there is no socket or file to drive.
-fn runtime() -> Result<Runtime, Failure> {
-    Builder::new_multi_thread()
-        .enable_time()
-        .build()
-        .map_err(Failure::Runtime)
+/// The kind of tokio runtime a command runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// One worker thread per core (or `TOKIO_WORKER_THREADS`), as a server would run: the
+    /// runner's usual runtime.
+    MultiThread,
+    /// Every task on the thread that blocks on the runtime: an event loop, as in Node or asyncio.
+    CurrentThread,
+}
+
+/// A runtime of `flavor`. Only the timer is enabled: jobs sleep, and there is no socket or file
+/// to drive.
+pub fn runtime(flavor: Flavor) -> Result<Runtime, Failure> {
+    let mut builder = match flavor {
+        Flavor::MultiThread => Builder::new_multi_thread(),
+        Flavor::CurrentThread => Builder::new_current_thread(),
+    };
+    builder.enable_time().build().map_err(Failure::Runtime)
 }

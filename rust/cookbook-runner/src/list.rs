@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
+use tokio::runtime::Runtime;
 
+use crate::benchmarks::BENCHMARKS;
 use crate::patterns::PATTERNS;
 
 /// The protocol version this runner speaks.
@@ -35,6 +37,8 @@ pub struct Listing {
     protocol: u32,
     implementation: &'static str,
     patterns: BTreeMap<&'static str, Listed>,
+    benchmarks: Vec<&'static str>,
+    runtime: Settings,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,8 +46,17 @@ struct Listed {
     skip: BTreeMap<String, String>,
 }
 
-/// What this runner implements and what it skips.
-pub fn listing() -> Listing {
+/// The runtime settings that shape the benchmarks' figures.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    tokio_worker_threads: usize,
+}
+
+/// What this runner implements and what it skips. `runtime` is the runner's usual runtime,
+/// asked rather than predicted: tokio reads `TOKIO_WORKER_THREADS` and the CPUs this process
+/// may use.
+pub fn listing(runtime: &Runtime) -> Listing {
     let patterns = PATTERNS
         .iter()
         .map(|pattern| {
@@ -55,6 +68,10 @@ pub fn listing() -> Listing {
         protocol: PROTOCOL,
         implementation: "rust",
         patterns,
+        benchmarks: BENCHMARKS.iter().map(|workload| workload.slug).collect(),
+        runtime: Settings {
+            tokio_worker_threads: runtime.metrics().num_workers(),
+        },
     }
 }
 

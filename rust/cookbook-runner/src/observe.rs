@@ -1,9 +1,10 @@
 //! What an implementation observes while it runs a case, so that the harness can prove
-//! concurrency rather than trust it: one event per job and an in-flight counter, all on the
-//! monotonic clock.
+//! concurrency rather than trust it: the measured region's monotonic [`Clock`], a [`Log`] that
+//! concurrent tasks push records to, and the [`Recorder`] of jobs run under a bound (one event
+//! per job and an in-flight counter).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -20,7 +21,7 @@ pub struct Event {
     pub end_ns: u64,
 }
 
-/// The `observed` field of an `ok` answer.
+/// The `observed` field of an `ok` answer for jobs run under a bound.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Observed {
@@ -30,30 +31,81 @@ pub struct Observed {
     pub max_in_flight: u64,
     /// One event per job, in the order the jobs ended.
     pub events: Vec<Event>,
+    /// The in-flight counter, read when the measured region ended: a job still running then
+    /// outlived the call that ran it.
+    pub running_after: u64,
+}
+
+/// The monotonic clock of one measured region, read in nanoseconds since its start.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    origin: Instant,
+}
+
+impl Clock {
+    /// Starts the measured region.
+    pub fn start() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+
+    /// Nanoseconds since the start.
+    pub fn now_ns(&self) -> u64 {
+        nanos(self.origin.elapsed())
+    }
+}
+
+/// Records pushed by concurrent tasks, taken once they are done.
+#[derive(Debug)]
+pub struct Log<T>(Mutex<Vec<T>>);
+
+impl<T> Default for Log<T> {
+    fn default() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Log<T> {
+    /// Adds a record. The lock is held for the push alone.
+    pub fn push(&self, record: T) {
+        self.records().push(record);
+    }
+
+    /// Every record pushed so far, in the order they were pushed.
+    pub fn take(&self) -> Vec<T> {
+        std::mem::take(&mut *self.records())
+    }
+
+    fn records(&self) -> MutexGuard<'_, Vec<T>> {
+        // A poisoned lock only means a panic elsewhere; the records are still whole.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Records events and counts jobs in flight; shared by every task of a run.
 #[derive(Debug)]
 pub struct Recorder {
-    origin: Instant,
+    clock: Clock,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
-    events: Mutex<Vec<Event>>,
+    events: Log<Event>,
 }
 
 impl Recorder {
     /// Starts the measured region: call it just before the first job is handed out.
     pub fn start() -> Self {
         Self {
-            origin: Instant::now(),
+            clock: Clock::start(),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
-            events: Mutex::new(Vec::new()),
+            events: Log::default(),
         }
     }
 
     /// Runs `job` as job `id`: call it once the job holds its slot, and the event ends before
-    /// the slot is given back.
+    /// the slot is given back. A job that is cancelled (its future dropped) ends there: its
+    /// event is recorded and the counter lowered all the same.
     ///
     /// Relaxed ordering is enough for the counters. Each is only read-modify-written, and every
     /// read-modify-write sees the latest value of its atomic, so the count is exact; ordering
@@ -62,36 +114,44 @@ impl Recorder {
     pub async fn observe<T>(&self, id: u64, job: impl Future<Output = T>) -> T {
         let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         self.max_in_flight.fetch_max(now, Ordering::Relaxed);
-        let start_ns = self.now_ns();
-        let output = job.await;
-        let end_ns = self.now_ns();
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
-        // A poisoned lock only means a panic elsewhere; the list of events is still whole.
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Event {
-                id,
-                start_ns,
-                end_ns,
-            });
-        output
+        let _running = Running {
+            recorder: self,
+            id,
+            start_ns: self.clock.now_ns(),
+        };
+        job.await
     }
 
     /// Ends the measured region: call it just after the last result is in.
     pub fn finish(&self) -> Observed {
-        let elapsed_ns = self.now_ns();
-        let events =
-            std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
+        let elapsed_ns = self.clock.now_ns();
         Observed {
             elapsed_ns,
             max_in_flight: self.max_in_flight.load(Ordering::Relaxed),
-            events,
+            events: self.events.take(),
+            running_after: self.in_flight.load(Ordering::Relaxed),
         }
     }
+}
 
-    fn now_ns(&self) -> u64 {
-        nanos(self.origin.elapsed())
+/// A job in flight. Dropped when the job ends, or when it is cancelled: either way its event
+/// ends and the counter comes down.
+struct Running<'a> {
+    recorder: &'a Recorder,
+    id: u64,
+    start_ns: u64,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let recorder = self.recorder;
+        let end_ns = recorder.clock.now_ns();
+        recorder.in_flight.fetch_sub(1, Ordering::Relaxed);
+        recorder.events.push(Event {
+            id: self.id,
+            start_ns: self.start_ns,
+            end_ns,
+        });
     }
 }
 

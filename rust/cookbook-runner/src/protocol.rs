@@ -8,7 +8,6 @@ use tokio::runtime::Runtime;
 
 use crate::Failure;
 use crate::list::skip_reason;
-use crate::observe::Observed;
 use crate::patterns::{self, Pattern, Ran};
 use crate::validate::FieldError;
 
@@ -35,7 +34,7 @@ impl Request {
         let Some(Value::String(id)) = fields.remove("id") else {
             return Err(r#"no string "id""#.to_owned());
         };
-        let pattern = patterns::requested(&fields)?;
+        let pattern = patterns::requested(&fields, patterns::find)?;
         let Some(input @ Value::Object(_)) = fields.remove("input") else {
             return Err(r#"no object "input""#.to_owned());
         };
@@ -53,8 +52,8 @@ pub enum Answer {
         id: String,
         /// The pattern's output.
         output: Value,
-        /// What the implementation observed.
-        observed: Observed,
+        /// What the implementation observed, in the pattern's own shape.
+        observed: Value,
     },
     /// The case's input is invalid.
     Error {

@@ -3,11 +3,18 @@
 //! with the rule and the received value: serde's derived errors give neither.
 
 use std::fmt;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::ops::RangeInclusive;
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+/// 2^53 - 1: the largest integer every language's JSON reads exactly (ids, keys, times).
+pub const SAFE_INTEGER: RangeInclusive<u64> = 0..=9_007_199_254_740_991;
+/// A sleep in milliseconds: at most a minute, so that no case can hang a run.
+pub const SLEEP_MS: RangeInclusive<u64> = 0..=60_000;
+/// Iterations of the deterministic work: at most a fraction of a second of CPU.
+pub const COST: RangeInclusive<u64> = 0..=100_000_000;
 
 /// The first invalid field of a request: answered as an error, never fatal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,14 +134,77 @@ impl<'a> Object<'a> {
     }
 
     /// A required count from 1 to `max`: a number of workers, a capacity, a batch size.
-    pub fn required_count(&self, key: &str, max: u16) -> Result<NonZeroUsize, FieldError> {
+    pub fn required_count(&self, key: &str, max: u32) -> Result<NonZeroUsize, FieldError> {
         let range = 1..=u64::from(max);
         let count = self.required_int(key, range.clone())?;
-        // Always converts: the range starts at 1 and `u16` fits in `usize`.
+        // Always converts: the range starts at 1 and `u32` fits in `usize` on every target
+        // tokio runs on.
         usize::try_from(count)
             .ok()
             .and_then(NonZeroUsize::new)
             .ok_or_else(|| out_of_range(self.path.key(key), &range, &Value::from(count)))
+    }
+
+    /// A required integer from 1 to `max`: a rate, a period, a size that zero would break.
+    pub fn required_positive(&self, key: &str, max: u64) -> Result<NonZeroU64, FieldError> {
+        let range = 1..=max;
+        let n = self.required_int(key, range.clone())?;
+        NonZeroU64::new(n).ok_or_else(|| out_of_range(self.path.key(key), &range, &Value::from(n)))
+    }
+
+    /// A required string, one of `choices`, returned as what it stands for.
+    pub fn required_choice<T: Copy>(
+        &self,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, FieldError> {
+        let names = Choices(choices);
+        match self.fields.get(key) {
+            Some(Value::String(text)) => choices
+                .iter()
+                .find(|(name, _)| name == text)
+                .map(|&(_, choice)| choice)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        self.path.key(key),
+                        format_args!("must be one of {names}, got {text:?}"),
+                    )
+                }),
+            Some(other) => Err(FieldError::new(
+                self.path.key(key),
+                format_args!("must be one of {names}, got {}", Received(other)),
+            )),
+            None => Err(FieldError::new(
+                self.path.key(key),
+                format_args!("is required: one of {names}"),
+            )),
+        }
+    }
+
+    /// An optional string, one of `choices`, returned as what it stands for; `None` when the
+    /// field is absent.
+    pub fn optional_choice<T: Copy>(
+        &self,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, FieldError> {
+        if self.fields.contains_key(key) {
+            self.required_choice(key, choices).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A required string.
+    pub fn required_str(&self, key: &str) -> Result<&'a str, FieldError> {
+        match self.fields.get(key) {
+            Some(Value::String(text)) => Ok(text),
+            Some(other) => Err(FieldError::new(
+                self.path.key(key),
+                format_args!("must be a string, got {}", Received(other)),
+            )),
+            None => Err(FieldError::new(self.path.key(key), "is required: a string")),
+        }
     }
 
     /// An optional boolean, `default` when the field is absent.
@@ -152,13 +222,22 @@ impl<'a> Object<'a> {
     /// A required array.
     pub fn required_array(&self, key: &str) -> Result<&'a [Value], FieldError> {
         match self.fields.get(key) {
-            Some(Value::Array(items)) => Ok(items),
-            Some(other) => Err(FieldError::new(
-                self.path.key(key),
-                format_args!("must be an array, got {}", Received(other)),
-            )),
+            Some(value) => array(self.path.key(key), value),
             None => Err(FieldError::new(self.path.key(key), "is required: an array")),
         }
+    }
+
+    /// A required array of at most `max` elements: a bound that keeps a mistyped request
+    /// from spawning without limit.
+    pub fn required_array_at_most(&self, key: &str, max: usize) -> Result<&'a [Value], FieldError> {
+        let items = self.required_array(key)?;
+        if items.len() > max {
+            return Err(FieldError::new(
+                self.path.key(key),
+                format_args!("must have at most {max} elements, got {}", items.len()),
+            ));
+        }
+        Ok(items)
     }
 
     /// A required object.
@@ -170,6 +249,32 @@ impl<'a> Object<'a> {
                 "is required: an object",
             )),
         }
+    }
+}
+
+/// The array at `path`, or an error if `value` is not an array.
+pub fn array<'a>(path: Path<'_>, value: &'a Value) -> Result<&'a [Value], FieldError> {
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(FieldError::new(
+            path,
+            format_args!("must be an array, got {}", Received(other)),
+        )),
+    }
+}
+
+/// The names of the allowed strings, for messages: `"merge", "scatter-gather"`.
+struct Choices<'a, T>(&'a [(&'a str, T)]);
+
+impl<T> fmt::Display for Choices<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, (name, _)) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name:?}")?;
+        }
+        Ok(())
     }
 }
 
@@ -199,7 +304,11 @@ fn out_of_range(path: Path<'_>, range: &RangeInclusive<u64>, value: &Value) -> F
 /// An integer within `range`. A number with no fractional part (`4.0`, `1e3`) counts as an
 /// integer, because JSON itself draws no line there and JavaScript cannot tell `4.0` from `4`;
 /// every language then accepts the same inputs.
-fn integer(path: Path<'_>, value: &Value, range: &RangeInclusive<u64>) -> Result<u64, FieldError> {
+pub fn integer(
+    path: Path<'_>,
+    value: &Value,
+    range: &RangeInclusive<u64>,
+) -> Result<u64, FieldError> {
     let Value::Number(number) = value else {
         return Err(FieldError::new(
             path,
@@ -328,6 +437,60 @@ mod tests {
     }
 
     #[test]
+    fn choices_name_every_allowed_string() {
+        let input = json!({ "op": "zip", "mode": 3, "live": "live" });
+        let object = Object::new(Path::Input, &input).expect("an object");
+        let modes = [("decide", 1), ("live", 2)];
+        assert_eq!(object.required_choice("live", &modes), Ok(2));
+        assert_eq!(
+            message(object.required_choice("op", &modes)),
+            r#"op must be one of "decide", "live", got "zip""#
+        );
+        assert_eq!(
+            message(object.required_choice("mode", &modes)),
+            r#"mode must be one of "decide", "live", got 3"#
+        );
+        assert_eq!(
+            message(object.required_choice("none", &modes)),
+            r#"none is required: one of "decide", "live""#
+        );
+        assert_eq!(object.optional_choice("none", &modes), Ok(None));
+        assert_eq!(object.optional_choice("live", &modes), Ok(Some(2)));
+        assert_eq!(
+            message(object.optional_choice("mode", &modes)),
+            r#"mode must be one of "decide", "live", got 3"#
+        );
+    }
+
+    #[test]
+    fn strings_and_bounded_arrays() {
+        let input = json!({ "value": "v", "number": 5, "list": [1, 2, 3] });
+        let object = Object::new(Path::Input, &input).expect("an object");
+        assert_eq!(object.required_str("value"), Ok("v"));
+        assert_eq!(
+            message(object.required_str("number")),
+            "number must be a string, got 5"
+        );
+        assert_eq!(
+            message(object.required_str("none")),
+            "none is required: a string"
+        );
+        assert_eq!(
+            object.required_array_at_most("list", 3).map(<[_]>::len),
+            Ok(3)
+        );
+        assert_eq!(
+            message(object.required_array_at_most("list", 2)),
+            "list must have at most 2 elements, got 3"
+        );
+        let list = Path::Input.key("list");
+        assert_eq!(
+            message(array(list.index(0), &json!(1))),
+            "list[0] must be an array, got 1"
+        );
+    }
+
+    #[test]
     fn counts_are_non_zero() {
         let input = json!({ "workers": 3, "zero": 0 });
         let object = Object::new(Path::Input, &input).expect("an object");
@@ -337,6 +500,14 @@ mod tests {
         );
         assert_eq!(
             message(object.required_count("zero", 10)),
+            "zero must be an integer from 1 to 10, got 0"
+        );
+        assert_eq!(
+            object.required_positive("workers", 10).map(NonZeroU64::get),
+            Ok(3)
+        );
+        assert_eq!(
+            message(object.required_positive("zero", 10)),
             "zero must be an integer from 1 to 10, got 0"
         );
     }

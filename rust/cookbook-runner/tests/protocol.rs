@@ -10,8 +10,15 @@ use serde_json::{Value, json};
 
 /// Runs the runner with `args`, feeding `stdin` (none when `None`).
 fn runner(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cookbook-runner"))
-        .args(args)
+    run_command(
+        Command::new(env!("CARGO_BIN_EXE_cookbook-runner")).args(args),
+        stdin,
+    )
+}
+
+/// Runs `command`, feeding `stdin` (none when `None`).
+fn run_command(command: &mut Command, stdin: Option<&str>) -> Output {
+    let mut child = command
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -51,7 +58,38 @@ fn list_names_the_implementation_and_its_patterns() {
     let listing = &answers(&output)[0];
     assert_eq!(listing["protocol"], 1);
     assert_eq!(listing["implementation"], "rust");
-    assert_eq!(listing["patterns"]["worker-pool"]["skip"], json!({}));
+    for slug in [
+        "worker-pool",
+        "fan-in",
+        "rwlock-cache",
+        "token-bucket",
+        "sliding-window",
+    ] {
+        assert_eq!(listing["patterns"][slug]["skip"], json!({}), "{slug}");
+    }
+}
+
+#[test]
+fn list_names_the_benchmarks_and_the_runtime_that_measures_them() {
+    let list = |threads: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cookbook-runner"));
+        command.arg("list").env_remove("TOKIO_WORKER_THREADS");
+        if let Some(threads) = threads {
+            command.env("TOKIO_WORKER_THREADS", threads);
+        }
+        let output = run_command(&mut command, None);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        answers(&output).remove(0)
+    };
+    let cores = std::thread::available_parallelism().expect("a CPU count");
+    let listing = list(None);
+    assert_eq!(listing["benchmarks"], json!(["many-tasks"]));
+    assert_eq!(
+        listing["runtime"],
+        json!({ "tokioWorkerThreads": cores.get() })
+    );
+    // The count is the runtime's own, so it follows tokio's setting.
+    assert_eq!(list(Some("3"))["runtime"]["tokioWorkerThreads"], 3);
 }
 
 #[test]
@@ -85,6 +123,11 @@ fn lines_before_an_unusable_line_stay_answered() {
         (
             r#"{"pattern": "fan-out", "id": "x"}"#,
             r#"pattern "fan-out" is not implemented"#,
+        ),
+        // A benchmark-only workload has no cases to run.
+        (
+            r#"{"pattern": "many-tasks", "id": "x", "input": {}}"#,
+            r#"pattern "many-tasks" is not implemented"#,
         ),
     ];
     for (line, problem) in unusable {
@@ -184,28 +227,124 @@ fn bench_answers_times_and_a_check() {
         json!({ "count": 1000, "digest": hex(digest) })
     );
     assert_eq!(answer["elapsedNs"].as_array().map(Vec::len), Some(3));
+    assert!(
+        answer.get("launchNs").is_none(),
+        "only many-tasks times its launch"
+    );
+}
+
+#[test]
+fn many_tasks_answers_launch_times_and_a_check() {
+    for (variant, check) in [
+        ("spawn", json!({ "count": 100 })),
+        ("join-all", json!({ "count": 100 })),
+        ("work", json!({ "count": 100, "sum": 4950 })),
+    ] {
+        let request = json!({
+            "pattern": "many-tasks",
+            "size": 100,
+            "params": { "sleepMs": 1, "variant": variant },
+            "repeat": 2,
+        });
+        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let answer = &answers(&output)[0];
+        assert_eq!(answer["status"], "ok", "{variant}");
+        assert_eq!(answer["pattern"], "many-tasks");
+        assert_eq!(answer["check"], check, "{variant}");
+        let times = |field: &str| -> Vec<u64> {
+            let times = answer[field].as_array().expect("one time per run");
+            times.iter().filter_map(Value::as_u64).collect()
+        };
+        let (elapsed, launch) = (times("elapsedNs"), times("launchNs"));
+        assert_eq!((elapsed.len(), launch.len()), (2, 2), "{variant}");
+        assert!(launch.iter().zip(&elapsed).all(|(l, e)| 0 < *l && l <= e));
+    }
+}
+
+#[test]
+fn worker_pool_modes_answer_the_same_check() {
+    let check = |mode: &str| {
+        let request = json!({
+            "pattern": "worker-pool",
+            "size": 100,
+            "params": { "workers": 2, "cost": 100, "mode": mode },
+        });
+        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        answers(&output).remove(0)["check"].take()
+    };
+    assert_eq!(check("event-loop"), check("parallel"));
 }
 
 #[test]
 fn bench_answers_invalid_params_as_errors() {
     let cases = [
         (
-            json!({ "size": 10, "params": { "workers": 0 } }),
+            json!({ "pattern": "worker-pool", "size": 10, "params": { "workers": 0 } }),
             "params.workers",
         ),
-        (json!({ "size": 0, "params": { "workers": 1 } }), "size"),
-        (json!({ "size": 10 }), "params"),
         (
-            json!({ "size": 10, "params": { "workers": 1, "cost": -1 } }),
+            json!({ "pattern": "worker-pool", "size": 0, "params": { "workers": 1 } }),
+            "size",
+        ),
+        (json!({ "pattern": "worker-pool", "size": 10 }), "params"),
+        (
+            json!({ "pattern": "worker-pool", "size": 10, "params": { "workers": 1, "cost": -1 } }),
             "params.cost",
         ),
         (
-            json!({ "size": 10, "params": { "workers": 1 }, "repeat": 0 }),
+            json!({ "pattern": "worker-pool", "size": 10, "params": { "workers": 1 }, "repeat": 0 }),
             "repeat",
         ),
+        (
+            json!({ "pattern": "worker-pool", "size": 10,
+                    "params": { "workers": 1, "mode": "threads" } }),
+            "params.mode",
+        ),
+        (
+            json!({ "pattern": "many-tasks", "size": 10, "params": { "variant": "spawn" } }),
+            "params.sleepMs",
+        ),
+        (
+            json!({ "pattern": "many-tasks", "size": 10,
+                    "params": { "sleepMs": 600_001, "variant": "spawn" } }),
+            "params.sleepMs",
+        ),
+        (
+            json!({ "pattern": "many-tasks", "size": 10,
+                    "params": { "sleepMs": 1, "variant": "goroutine" } }),
+            "params.variant",
+        ),
+        (
+            json!({ "pattern": "many-tasks", "size": 0,
+                    "params": { "sleepMs": 1, "variant": "spawn" } }),
+            "size",
+        ),
+        (
+            json!({ "pattern": "fan-in", "size": 10, "params": { "op": "scatter-gather" } }),
+            "params.op",
+        ),
+        (
+            json!({ "pattern": "fan-in", "size": 10, "params": { "op": "merge", "sources": 0 } }),
+            "params.sources",
+        ),
+        (
+            json!({ "pattern": "rwlock-cache", "size": 10,
+                    "params": { "clients": 2, "readPercent": 101, "keys": 4 } }),
+            "params.readPercent",
+        ),
+        (
+            json!({ "pattern": "token-bucket", "size": 10,
+                    "params": { "refill": { "tokens": 0, "everyMs": 1 }, "burst": 1 } }),
+            "params.refill.tokens",
+        ),
+        (
+            json!({ "pattern": "sliding-window", "size": 10, "params": { "limit": 5 } }),
+            "params.windowMs",
+        ),
     ];
-    for (mut request, field) in cases {
-        request["pattern"] = json!("worker-pool");
+    for (request, field) in cases {
         let output = runner(&["bench"], Some(&format!("{request}\n")));
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let answer = &answers(&output)[0];

@@ -1,10 +1,10 @@
-//! The pool on tokio's paused clock: sleeps take virtual time, which advances only when every
-//! task waits, so elapsed times are exact and a test never depends on the machine's load.
+//! The pool on tokio's paused clock (see `common`).
 
 #![allow(clippy::expect_used, reason = "a test fails by panicking")]
 
+mod common;
+
 use std::future::pending;
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -13,27 +13,7 @@ use cookbook::worker_pool;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, timeout};
 
-const TICK: Duration = Duration::from_millis(10);
-
-fn workers(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).expect("at least one worker")
-}
-
-/// Counts jobs in flight and remembers the highest count.
-#[derive(Default)]
-struct InFlight {
-    now: AtomicUsize,
-    max: AtomicUsize,
-}
-
-impl InFlight {
-    async fn hold(&self, how_long: Duration) {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max.fetch_max(now, Ordering::SeqCst);
-        sleep(how_long).await;
-        self.now.fetch_sub(1, Ordering::SeqCst);
-    }
-}
+use crate::common::{InFlight, TICK, nonzero as workers};
 
 /// Runs `jobs` jobs of one tick each; answers (virtual time taken, highest count in flight).
 async fn ticks(pool_size: usize, jobs: u64) -> (Duration, usize) {
@@ -52,7 +32,7 @@ async fn ticks(pool_size: usize, jobs: u64) -> (Duration, usize) {
     let mut done = done;
     done.sort_unstable();
     assert_eq!(done, (0..jobs).collect::<Vec<_>>(), "every job runs once");
-    (elapsed, in_flight.max.load(Ordering::SeqCst))
+    (elapsed, in_flight.max())
 }
 
 #[tokio::test(start_paused = true)]

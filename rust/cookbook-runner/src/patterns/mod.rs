@@ -1,6 +1,11 @@
 //! The patterns this runner implements. Adding one is a module with a `run` and a `bench`
 //! function, and a row in [`PATTERNS`]; the protocol, validation helpers and recorder are shared.
 
+mod fan_in;
+mod limiter;
+mod rwlock_cache;
+mod sliding_window;
+mod token_bucket;
 mod worker_pool;
 
 use std::pin::Pin;
@@ -8,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::observe::Observed;
+use crate::Flavor;
 use crate::validate::{FieldError, Object};
 
 /// A boxed future, so that patterns with different future types fit in one table.
@@ -22,14 +27,19 @@ pub type Run = BoxFuture<'static, Ran>;
 pub struct Ran {
     /// The `output` field of the answer, in the pattern's own shape.
     pub output: Value,
-    /// The `observed` field of the answer.
-    pub observed: Observed,
+    /// The `observed` field of the answer, in the pattern's own shape.
+    pub observed: Value,
 }
 
 /// A benchmark, built once from `size` and `params` and measured `repeat` times.
 pub trait Benchmark: Send + Sync {
     /// Runs the measured region once and checks its answer. The error says what did not match.
     fn measure(&self) -> BoxFuture<'_, Result<Measured, String>>;
+
+    /// The runtime to measure on: the runner's usual one unless the request asks for another.
+    fn flavor(&self) -> Flavor {
+        Flavor::MultiThread
+    }
 }
 
 /// One measured run of a benchmark.
@@ -37,6 +47,9 @@ pub trait Benchmark: Send + Sync {
 pub struct Measured {
     /// The measured region only: building the input and checking the answer are outside it.
     pub elapsed: Duration,
+    /// For workloads that start many tasks, the time from the start until the last of them
+    /// was started; `None` for the others.
+    pub launch: Option<Duration>,
     /// What the harness checks against its reference, in the pattern's own shape.
     pub check: Value,
 }
@@ -60,24 +73,61 @@ pub struct Pattern {
 }
 
 /// Every pattern this runner implements.
-pub static PATTERNS: &[Pattern] = &[Pattern {
-    slug: "worker-pool",
-    run: worker_pool::run,
-    bench: worker_pool::bench,
-}];
+pub static PATTERNS: &[Pattern] = &[
+    Pattern {
+        slug: "worker-pool",
+        run: worker_pool::run,
+        bench: worker_pool::bench,
+    },
+    Pattern {
+        slug: "fan-in",
+        run: fan_in::run,
+        bench: fan_in::bench,
+    },
+    Pattern {
+        slug: "rwlock-cache",
+        run: rwlock_cache::run,
+        bench: rwlock_cache::bench,
+    },
+    Pattern {
+        slug: "token-bucket",
+        run: token_bucket::run,
+        bench: token_bucket::bench,
+    },
+    Pattern {
+        slug: "sliding-window",
+        run: sliding_window::run,
+        bench: sliding_window::bench,
+    },
+];
 
 /// The pattern named `slug`, if this runner implements it.
 pub fn find(slug: &str) -> Option<&'static Pattern> {
     PATTERNS.iter().find(|pattern| pattern.slug == slug)
 }
 
-/// The pattern a request names in its `pattern` field; the error says why the request is
-/// unusable.
-pub fn requested(request: &Map<String, Value>) -> Result<&'static Pattern, String> {
+/// What a request's `pattern` field names, looked up with `find` (`bench` also looks among the
+/// benchmark-only workloads); the error says why the request is unusable.
+pub fn requested<T>(
+    request: &Map<String, Value>,
+    find: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, String> {
     match request.get("pattern") {
         Some(Value::String(slug)) => {
             find(slug).ok_or_else(|| format!("pattern {slug:?} is not implemented by this runner"))
         }
         _ => Err(r#"no string "pattern""#.to_owned()),
     }
+}
+
+/// Builds benchmarks in unit tests as a bench request does.
+#[cfg(test)]
+pub(crate) fn build_bench(
+    bench: BenchFn,
+    size: u64,
+    params: &Value,
+) -> Result<Box<dyn Benchmark>, FieldError> {
+    let request = serde_json::json!({ "params": params });
+    let request = Object::new(crate::validate::Path::Input, &request)?;
+    bench(size, &request.required_object("params")?)
 }

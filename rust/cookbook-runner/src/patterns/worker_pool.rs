@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::num::NonZeroUsize;
-use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,14 +13,11 @@ use cookbook::worker_pool;
 use serde_json::{Value, json};
 
 use super::{Benchmark, BoxFuture, Measured, Ran, Run};
+use crate::Flavor;
 use crate::observe::Recorder;
-use crate::validate::{FieldError, Object, Path};
+use crate::validate::{COST, FieldError, Object, Path, SAFE_INTEGER, SLEEP_MS};
 
-const MAX_WORKERS: u16 = 10_000;
-/// 2^53 - 1: the largest integer every language's JSON reads exactly.
-const ID: RangeInclusive<u64> = 0..=9_007_199_254_740_991;
-const COST: RangeInclusive<u64> = 0..=100_000_000;
-const SLEEP_MS: RangeInclusive<u64> = 0..=60_000;
+const MAX_WORKERS: u32 = 10_000;
 
 /// One job, as the contract defines it.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +92,7 @@ fn validate(input: &Value) -> Result<Input, FieldError> {
     for (index, item) in items.iter().enumerate() {
         let job_path = jobs_path.index(index);
         let job = Object::new(job_path, item)?;
-        let id = job.required_int("id", ID)?;
+        let id = job.required_int("id", SAFE_INTEGER)?;
         match seen.entry(id) {
             Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -135,7 +131,7 @@ pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
             }
         };
         let done = worker_pool::run(workers, jobs, observed_job).await;
-        let observed = recorder.finish();
+        let observed = json!(recorder.finish());
         let results: Vec<Value> = done.iter().map(Done::to_json).collect();
         Ran {
             output: json!({ "results": results }),
@@ -144,12 +140,32 @@ pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
     }))
 }
 
+/// The runtime `params.mode` asks for; without `mode`, the runner's usual one.
+///
+/// In both, each job computes in its own task, as in `run`. `parallel` is the multi-thread
+/// runtime itself: its worker threads poll tasks on every core, as Go's scheduler does with
+/// `GOMAXPROCS` at the number of cores. Moving each `work` to `spawn_blocking` instead would
+/// cost every job two hand-offs between threads (to the blocking pool and back), each a thread
+/// wake-up: more than the job itself at the benchmark's costs, where a job computes for
+/// microseconds, well within tokio's budget of 10 to 100 microseconds between `.await`s. A
+/// tokio user moves work off the runtime when it runs long or the runtime has other tasks to
+/// serve promptly; neither holds here.
+const MODES: &[(&str, Flavor)] = &[
+    // Concurrency without parallelism: one thread polls every job and computes every `work`.
+    ("event-loop", Flavor::CurrentThread),
+    ("parallel", Flavor::MultiThread),
+];
+
 /// `size` jobs with ids `0 .. size - 1`, each with the `cost` and `sleepMs` of `params`, none
-/// failing, run by `params.workers` workers.
+/// failing, run by `params.workers` workers on the runtime `params.mode` asks for. Validates
+/// `workers`, `cost`, `sleepMs`, `mode`, in that order.
 pub(super) fn bench(size: u64, params: &Object<'_>) -> Result<Box<dyn Benchmark>, FieldError> {
     let workers = params.required_count("workers", MAX_WORKERS)?;
     let cost = params.optional_int("cost", COST, 0)?;
     let sleep_ms = params.optional_int("sleepMs", SLEEP_MS, 0)?;
+    let flavor = params
+        .optional_choice("mode", MODES)?
+        .unwrap_or(Flavor::MultiThread);
     let jobs = (0..size)
         .map(|id| Job {
             id,
@@ -158,12 +174,17 @@ pub(super) fn bench(size: u64, params: &Object<'_>) -> Result<Box<dyn Benchmark>
             fail: false,
         })
         .collect();
-    Ok(Box::new(Bench { workers, jobs }))
+    Ok(Box::new(Bench {
+        workers,
+        jobs,
+        flavor,
+    }))
 }
 
 struct Bench {
     workers: NonZeroUsize,
     jobs: Vec<Job>,
+    flavor: Flavor,
 }
 
 impl Benchmark for Bench {
@@ -175,8 +196,16 @@ impl Benchmark for Bench {
             let done = worker_pool::run(self.workers, jobs, perform).await;
             let elapsed = start.elapsed();
             let check = self_check(&done, self.jobs.len())?;
-            Ok(Measured { elapsed, check })
+            Ok(Measured {
+                elapsed,
+                launch: None,
+                check,
+            })
         })
+    }
+
+    fn flavor(&self) -> Flavor {
+        self.flavor
     }
 }
 
@@ -203,4 +232,81 @@ fn self_check(done: &[Done], size: usize) -> Result<Value, String> {
         }
     }
     Ok(json!({ "count": size, "digest": hex(digest) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use tokio::runtime::RuntimeFlavor;
+
+    use super::*;
+    use crate::patterns::build_bench;
+    use crate::runtime;
+
+    fn params(mode: Option<&str>) -> Value {
+        let mut params = json!({ "workers": 3, "cost": 100, "sleepMs": 1 });
+        if let Some(mode) = mode {
+            params["mode"] = json!(mode);
+        }
+        params
+    }
+
+    /// Builds the benchmark, then measures it on the runtime it names, as `bench` does.
+    fn measure(mode: Option<&str>) -> Measured {
+        let bench = build_bench(bench, 20, &params(mode)).expect("valid params");
+        let runtime = runtime(bench.flavor()).expect("a runtime");
+        runtime.block_on(bench.measure()).expect("the check holds")
+    }
+
+    #[test]
+    fn every_mode_answers_the_same_check() {
+        let digest = (0..20).fold(0, |digest, id| digest ^ work(id, 100));
+        let expected = json!({ "count": 20, "digest": hex(digest) });
+        for mode in [None, Some("event-loop"), Some("parallel")] {
+            assert_eq!(measure(mode).check, expected, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn event_loop_runs_every_job_on_the_calling_thread() {
+        let bench = build_bench(bench, 1, &params(Some("event-loop"))).expect("valid params");
+        let runtime = runtime(bench.flavor()).expect("a runtime");
+        assert_eq!(
+            runtime.handle().runtime_flavor(),
+            RuntimeFlavor::CurrentThread
+        );
+        assert_eq!(runtime.metrics().num_workers(), 1);
+        // The pool spawns its workers onto that runtime: they all run here, interleaved at
+        // their `.await`s.
+        let workers = NonZeroUsize::new(4).expect("non-zero");
+        let threads = runtime.block_on(worker_pool::run(workers, 0..16, |_| async {
+            tokio::task::yield_now().await;
+            thread::current().id()
+        }));
+        assert_eq!(threads.len(), 16);
+        assert!(threads.iter().all(|id| *id == thread::current().id()));
+    }
+
+    #[test]
+    fn the_other_modes_run_on_the_usual_runtime() {
+        for mode in [None, Some("parallel")] {
+            let bench = build_bench(bench, 1, &params(mode)).expect("valid params");
+            assert_eq!(bench.flavor(), Flavor::MultiThread, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_mode_names_params_mode() {
+        for (mode, received) in [(json!("threads"), r#""threads""#), (json!(1), "1")] {
+            let mut params = params(None);
+            params["mode"] = mode;
+            let error = build_bench(bench, 1, &params).err().expect("invalid");
+            assert_eq!(error.field, "params.mode");
+            assert_eq!(
+                error.message,
+                format!(r#"params.mode must be one of "event-loop", "parallel", got {received}"#)
+            );
+        }
+    }
 }

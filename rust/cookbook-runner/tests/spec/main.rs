@@ -1,5 +1,6 @@
 //! Every case of every spec, run through the runner's own code path (`protocol::answer`) and
-//! checked as the harness checks it. A pattern adds one test here.
+//! checked as the harness checks it. A pattern adds one test here, and its invariants to the
+//! family they belong to in `checks`.
 
 #![allow(clippy::expect_used, reason = "a test fails by panicking")]
 
@@ -9,9 +10,9 @@ mod spec_file;
 use cookbook_runner::list::skipped_patterns;
 use cookbook_runner::patterns::{PATTERNS, find};
 use cookbook_runner::protocol::{Request, answer};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::checks::{check_invariant, compare_output};
+use crate::checks::{Seen, check_invariant, compare_output};
 use crate::spec_file::{Expected, load};
 
 /// Runs every case of `slug`'s spec and checks each answer.
@@ -47,9 +48,14 @@ async fn check_spec(slug: &str) {
             }
             (Expected::Output(expected), Some("ok")) => {
                 compare_output(id, &answer["output"], expected, &case.compare);
-                let observed: &Value = &answer["observed"];
+                let seen = Seen {
+                    case: id,
+                    input: &case.input,
+                    output: &answer["output"],
+                    observed: &answer["observed"],
+                };
                 for invariant in spec.invariants.iter().chain(&case.invariants) {
-                    check_invariant(id, invariant, &case.input, observed);
+                    check_invariant(&seen, invariant);
                 }
             }
             (expected, _) => panic!("{id}: expected {expected:?}, got {answer}"),
@@ -60,6 +66,26 @@ async fn check_spec(slug: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn worker_pool_spec() {
     check_spec("worker-pool").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fan_in_spec() {
+    check_spec("fan-in").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rwlock_cache_spec() {
+    check_spec("rwlock-cache").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_bucket_spec() {
+    check_spec("token-bucket").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sliding_window_spec() {
+    check_spec("sliding-window").await;
 }
 
 #[test]

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::checks::{cache::CacheCheck, jobs::JobCheck, limiters::LimiterCheck, merge::MergeCheck};
+
 /// The parts of a spec that native tests use; other fields are ignored.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Spec {
@@ -42,16 +44,16 @@ pub(crate) enum Compare {
     Set,
 }
 
-/// An invariant of the contract. A check this enum does not know fails to parse, so a spec
-/// that gains one fails here until the native tests check it too.
+/// An invariant of the contract, by family as the harness groups them. A check that no
+/// family knows fails to parse, so a spec that gains one fails here until the native tests
+/// check it too.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "check", rename_all = "kebab-case")]
+#[serde(untagged)]
 pub(crate) enum Invariant {
-    EachJobOnce,
-    EventsWithinElapsed,
-    MaxInFlightAtMost { limit: Param },
-    MaxInFlightReached { target: Param },
-    ElapsedBelowSerial { fraction: f64 },
+    Jobs(JobCheck),
+    Merge(MergeCheck),
+    Cache(CacheCheck),
+    Limiter(LimiterCheck),
 }
 
 /// A number, or `"$input.<field>"` for that field of the case's input.

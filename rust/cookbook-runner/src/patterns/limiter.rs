@@ -1,0 +1,182 @@
+//! What the two rate limiters' runners share (`docs/snippets/limiter-modes.md`): the `mode`,
+//! deciding on given arrival times, the live run of callers through one
+//! `cookbook::limiter::Limiter`, and the benchmark. Each limiter only reads its own parameters
+//! and builds its policy.
+
+use std::num::NonZeroU64;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cookbook::limiter::{Decision, Limiter, Policy};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use super::{Benchmark, BoxFuture, Measured, Ran, Run};
+use crate::observe::Clock;
+use crate::validate::{FieldError, Object, SAFE_INTEGER, integer};
+
+/// Decisions on given times count in milliseconds.
+pub(super) const MILLISECONDS: NonZeroU64 = NonZeroU64::MIN;
+/// The live clock counts in nanoseconds.
+const NANOSECONDS_PER_MS: NonZeroU64 = NonZeroU64::new(1_000_000).expect("not zero");
+
+const MAX_CALLERS: u32 = 1_000;
+const MAX_REQUESTS: u64 = 10_000;
+
+/// Time as data, or the real clock.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Mode {
+    Decide,
+    Live,
+}
+
+/// Reads `mode`, the first field of a limiter's input.
+pub(super) fn mode(input: &Object<'_>) -> Result<Mode, FieldError> {
+    input.required_choice("mode", &[("decide", Mode::Decide), ("live", Mode::Live)])
+}
+
+/// Validates the fields of `mode` (`arrivalsMs`, or `callers` then `requestsPerCaller`),
+/// which come after the limiter's own, and returns the run. `policy` builds the limiter's
+/// core for a number of ticks per millisecond.
+pub(super) fn run<P>(
+    mode: Mode,
+    input: &Object<'_>,
+    policy: impl FnOnce(NonZeroU64) -> P,
+) -> Result<Run, FieldError>
+where
+    P: Policy + Send + 'static,
+{
+    Ok(match mode {
+        Mode::Decide => {
+            let arrivals = arrivals(input)?;
+            let policy = policy(MILLISECONDS);
+            Box::pin(async move { decide(policy, &arrivals) })
+        }
+        Mode::Live => {
+            let callers = input.required_count("callers", MAX_CALLERS)?.get();
+            let requests = input.required_int("requestsPerCaller", 0..=MAX_REQUESTS)?;
+            let limiter = policy(NANOSECONDS_PER_MS);
+            Box::pin(live(limiter, callers, requests))
+        }
+    })
+}
+
+/// `arrivalsMs`: integers from 0 to 2^53 - 1, none before the one it follows.
+fn arrivals(input: &Object<'_>) -> Result<Vec<u64>, FieldError> {
+    let path = input.path("arrivalsMs");
+    let mut previous = 0;
+    let mut arrivals = Vec::new();
+    for (i, value) in input.required_array("arrivalsMs")?.iter().enumerate() {
+        let at = integer(path.index(i), value, &SAFE_INTEGER)?;
+        if at < previous {
+            return Err(FieldError::new(
+                path.index(i),
+                format_args!("must not come before the arrival before it ({previous}), got {at}"),
+            ));
+        }
+        previous = at;
+        arrivals.push(at);
+    }
+    Ok(arrivals)
+}
+
+fn decide(mut policy: impl Policy, arrivals: &[u64]) -> Ran {
+    let clock = Clock::start();
+    let decisions: Vec<Value> = arrivals
+        .iter()
+        .map(|&at| match policy.decide(at) {
+            Decision::Admit => json!({ "admit": true }),
+            Decision::Deny { wait } => json!({ "admit": false, "waitMs": wait }),
+        })
+        .collect();
+    Ran {
+        output: json!({ "decisions": decisions }),
+        observed: json!({ "elapsedNs": clock.now_ns() }),
+    }
+}
+
+/// One acquire, as the contract observes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Acquired {
+    caller: usize,
+    request_ns: u64,
+    at_ns: u64,
+    woke_ns: u64,
+}
+
+/// `callers` tasks each acquire `requests` times, back to back, through one limiter. The
+/// measured region starts with the limiter's clock, so every time is on the clock it decides
+/// with.
+async fn live(policy: impl Policy + Send + 'static, callers: usize, requests: u64) -> Ran {
+    let limiter = Arc::new(Limiter::new(policy));
+    let mut tasks = JoinSet::new();
+    for caller in 0..callers {
+        let limiter = Arc::clone(&limiter);
+        tasks.spawn(async move {
+            let mut acquired = Vec::new();
+            for _ in 0..requests {
+                let admission = limiter.acquire().await;
+                acquired.push(Acquired {
+                    caller,
+                    request_ns: admission.requested_ns,
+                    at_ns: admission.at_ns,
+                    woke_ns: admission.woke_ns,
+                });
+            }
+            acquired
+        });
+    }
+    let admissions: Vec<Acquired> = tasks.join_all().await.into_iter().flatten().collect();
+    let elapsed_ns = limiter.now_ns();
+    Ran {
+        output: json!({ "admitted": admissions.len() }),
+        observed: json!({ "elapsedNs": elapsed_ns, "admissions": admissions }),
+    }
+}
+
+/// `size` decisions on arrivals `0, 1, 2, ...` ms. A fresh limiter admits at least
+/// `admits_first` requests before it refuses one (its burst, or its limit), which the
+/// benchmark checks.
+pub(super) fn bench<P>(size: u64, policy: P, admits_first: u64) -> Box<dyn Benchmark>
+where
+    P: Policy + Clone + Send + Sync + 'static,
+{
+    Box::new(Bench {
+        size,
+        policy,
+        admits_first,
+    })
+}
+
+struct Bench<P> {
+    size: u64,
+    policy: P,
+    admits_first: u64,
+}
+
+impl<P: Policy + Clone + Send + Sync> Benchmark for Bench<P> {
+    fn measure(&self) -> BoxFuture<'_, Result<Measured, String>> {
+        Box::pin(async move {
+            let mut policy = self.policy.clone();
+            let start = Instant::now();
+            let admitted = (0..self.size)
+                .filter(|&at| policy.decide(at) == Decision::Admit)
+                .count();
+            let elapsed = start.elapsed();
+            let admitted = u64::try_from(admitted).unwrap_or(u64::MAX);
+            let least = self.admits_first.min(self.size);
+            if admitted < least {
+                return Err(format!(
+                    "{admitted} admitted, but a fresh limiter admits the first {least}"
+                ));
+            }
+            Ok(Measured {
+                elapsed,
+                launch: None,
+                check: json!({ "count": self.size, "admitted": admitted }),
+            })
+        })
+    }
+}
