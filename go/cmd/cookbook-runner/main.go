@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	runner, err := protocol.NewRunner("go", patterns.Table, cookbook.SkipsJSON)
+	runner, err := protocol.NewRunner("go", patterns.Table, patterns.Workloads, cookbook.SkipsJSON)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(protocol.ExitFailed)

@@ -9,7 +9,9 @@ package field
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Error is an invalid field: its path from the root of the input and a one-line message that
@@ -108,6 +110,46 @@ func (o Object) OptBool(name string, def bool) (bool, error) {
 	return b, nil
 }
 
+// String reads a required string field.
+func (o Object) String(name string) (string, error) {
+	v, ok := o.fields[name]
+	if !ok {
+		return "", Errorf(o.Path(name), "is missing; it must be a string")
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", Errorf(o.Path(name), "must be a string, got %s", Show(v))
+	}
+	return s, nil
+}
+
+// OneOf reads a required string field that must be one of allowed, such as an operation's name.
+func (o Object) OneOf(name string, allowed ...string) (string, error) {
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	rule := strings.Join(quoted, " or ")
+	v, ok := o.fields[name]
+	if !ok {
+		return "", Errorf(o.Path(name), "is missing; it must be %s", rule)
+	}
+	s, ok := v.(string)
+	if !ok || !slices.Contains(allowed, s) {
+		return "", Errorf(o.Path(name), "must be %s, got %s", rule, Show(v))
+	}
+	return s, nil
+}
+
+// OptOneOf reads an optional string field that must be one of allowed, such as a benchmark's
+// mode; "" when absent. An explicit null is a value of the wrong type, not an absent field.
+func (o Object) OptOneOf(name string, allowed ...string) (string, error) {
+	if _, ok := o.fields[name]; !ok {
+		return "", nil
+	}
+	return o.OneOf(name, allowed...)
+}
+
 // Object reads a required field that is itself an object.
 func (o Object) Object(name string) (Object, error) {
 	v, ok := o.fields[name]
@@ -139,6 +181,28 @@ type Array struct {
 
 // Len is the number of elements.
 func (a Array) Len() int { return len(a.items) }
+
+// AtMost checks that the array has at most n elements.
+func (a Array) AtMost(n int) error {
+	if len(a.items) > n {
+		return Errorf(a.path, "must have at most %d elements, got %d", n, len(a.items))
+	}
+	return nil
+}
+
+// Int checks that element i is an integer in [lo, hi].
+func (a Array) Int(i int, lo, hi int64) (int64, error) {
+	return integer(a.Path(i), a.items[i], lo, hi)
+}
+
+// Array checks that element i is itself an array.
+func (a Array) Array(i int) (Array, error) {
+	items, ok := a.items[i].([]any)
+	if !ok {
+		return Array{}, Errorf(a.Path(i), "must be an array, got %s", Show(a.items[i]))
+	}
+	return Array{path: a.Path(i), items: items}, nil
+}
 
 // Object checks that element i is an object.
 func (a Array) Object(i int) (Object, error) {

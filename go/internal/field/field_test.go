@@ -4,8 +4,14 @@ import (
 	"encoding/json"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/concurrency-cookbook/cookbook/go/internal/field"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func TestIntegerLiterals(t *testing.T) {
 	for _, tc := range []struct {
@@ -62,5 +68,59 @@ func TestShowCutsLongValues(t *testing.T) {
 	long := make([]any, 100)
 	if got := field.Show(long); len(got) > 64 {
 		t.Errorf("Show gave %d characters", len(got))
+	}
+}
+
+func TestOneOfAndString(t *testing.T) {
+	o := field.Of(map[string]any{"op": "zip", "n": json.Number("5"), "s": "text"})
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{second(o.OneOf("op", "merge", "scatter-gather")), `op must be "merge" or "scatter-gather", got "zip"`},
+		{second(o.OneOf("mode", "decide")), `mode is missing; it must be "decide"`},
+		{second(o.OneOf("n", "decide")), `n must be "decide", got 5`},
+		{second(o.OptOneOf("op", "event-loop", "parallel")), `op must be "event-loop" or "parallel", got "zip"`},
+		{second(o.String("n")), "n must be a string, got 5"},
+		{second(o.String("value")), "value is missing; it must be a string"},
+	} {
+		if tc.err == nil || tc.err.Error() != tc.want {
+			t.Errorf("error %v, want %q", tc.err, tc.want)
+		}
+	}
+	if op, err := o.OneOf("op", "zip"); op != "zip" || err != nil {
+		t.Errorf("OneOf = %q, %v", op, err)
+	}
+	if mode, err := o.OptOneOf("mode", "event-loop"); mode != "" || err != nil {
+		t.Errorf("OptOneOf of an absent field = %q, %v; want \"\" and no error", mode, err)
+	}
+	if op, err := o.OptOneOf("op", "zip"); op != "zip" || err != nil {
+		t.Errorf("OptOneOf = %q, %v", op, err)
+	}
+	if s, err := o.String("s"); s != "text" || err != nil {
+		t.Errorf("String = %q, %v", s, err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func TestNestedArrays(t *testing.T) {
+	root := field.Of(map[string]any{"sources": []any{[]any{json.Number("1")}, []any{json.Number("-3")}, json.Number("5")}})
+	sources, err := root.Array("sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sources.AtMost(2); err == nil || err.Error() != "sources must have at most 2 elements, got 3" {
+		t.Errorf("AtMost: %v", err)
+	}
+	inner, err := sources.Array(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inner.Int(0, 0, 10); err == nil || err.Error() != "sources[1][0] must be an integer from 0 to 10, got -3" {
+		t.Errorf("Int: %v", err)
+	}
+	if _, err := sources.Array(2); err == nil || err.Error() != "sources[2] must be an array, got 5" {
+		t.Errorf("Array: %v", err)
 	}
 }

@@ -1,5 +1,9 @@
 // Package observe records what a run did, on Go's monotonic clock, so that the harness can prove
-// concurrency instead of trusting it: when each job held its slot, and how many held one at once.
+// concurrency instead of trusting it: when each job held its slot and how many held one at once,
+// or whatever records a pattern keeps (items received, locks held, admissions).
+//
+// Everything here is nil-safe: a benchmark runs the very same code with a nil *Clock, and then
+// nothing is read from the clock and nothing is recorded.
 package observe
 
 import (
@@ -7,65 +11,65 @@ import (
 	"time"
 )
 
-// Event is one job run, in nanoseconds since the start of the measured region.
-type Event struct {
-	ID      uint64 `json:"id"`
-	StartNs int64  `json:"startNs"`
-	EndNs   int64  `json:"endNs"`
-}
-
-// Observed is the observations of one run, as the contract names them.
-type Observed struct {
-	ElapsedNs   int64   `json:"elapsedNs"`
-	MaxInFlight int     `json:"maxInFlight"`
-	Events      []Event `json:"events"`
-}
-
-// Recorder collects events from many goroutines. A nil *Recorder records nothing, so a benchmark
-// can run the very same code without paying for observation.
-type Recorder struct {
+// Clock is the clock of one measured region. time.Time carries a monotonic reading, so every
+// difference below is immune to wall-clock changes.
+type Clock struct {
 	start time.Time
-
-	mu       sync.Mutex
-	inFlight int
-	max      int
-	events   []Event
 }
 
-// Start starts the clock of a measured region. time.Time carries a monotonic reading, so every
-// time.Since below is immune to wall-clock changes.
-func Start() *Recorder {
-	return &Recorder{start: time.Now(), events: []Event{}}
+// Start starts the clock of a measured region.
+func Start() *Clock {
+	return &Clock{start: time.Now()}
 }
 
-// Track runs job as the job id. Call it from inside the slot (the worker goroutine): the counter
-// is raised and startNs taken after the slot is held, and endNs taken and the counter lowered
-// before the slot is given back, so the intervals of two jobs that shared a slot cannot overlap.
-// Taking the times under the mutex keeps the counter and the intervals telling the same story.
-func (r *Recorder) Track(id uint64, job func()) {
-	if r == nil {
-		job()
+// Now is the time since the start of the region, in nanoseconds; 0 on a nil clock.
+func (c *Clock) Now() int64 {
+	if c == nil {
+		return 0
+	}
+	return time.Since(c.start).Nanoseconds()
+}
+
+// Since places t, a time read from the same monotonic clock (time.Now, or a time derived from
+// it), on this region's clock, in nanoseconds; 0 on a nil clock.
+func (c *Clock) Since(t time.Time) int64 {
+	if c == nil {
+		return 0
+	}
+	return t.Sub(c.start).Nanoseconds()
+}
+
+// Log is a list of records appended from many goroutines.
+type Log[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+// NewLog returns a log for the region of c, or nil, which records nothing, when c is nil.
+func NewLog[T any](c *Clock) *Log[T] {
+	if c == nil {
+		return nil
+	}
+	return &Log[T]{items: []T{}}
+}
+
+// Add appends a record.
+func (l *Log[T]) Add(item T) {
+	if l == nil {
 		return
 	}
-	r.mu.Lock()
-	r.inFlight++
-	r.max = max(r.max, r.inFlight)
-	start := time.Since(r.start).Nanoseconds()
-	r.mu.Unlock()
-
-	job()
-
-	r.mu.Lock()
-	r.events = append(r.events, Event{ID: id, StartNs: start, EndNs: time.Since(r.start).Nanoseconds()})
-	r.inFlight--
-	r.mu.Unlock()
+	l.mu.Lock()
+	l.items = append(l.items, item)
+	l.mu.Unlock()
 }
 
-// Stop ends the measured region and returns what was recorded. Call it once every tracked job
-// has returned: a job still running would be missing from the events.
-func (r *Recorder) Stop() Observed {
-	elapsed := time.Since(r.start).Nanoseconds()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return Observed{ElapsedNs: elapsed, MaxInFlight: r.max, Events: r.events}
+// Items returns the records in the order they were added, never nil, so that an empty log
+// encodes as [] rather than null.
+func (l *Log[T]) Items() []T {
+	if l == nil {
+		return []T{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.items
 }

@@ -3,28 +3,36 @@ package observe_test
 import (
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/concurrency-cookbook/cookbook/go/internal/observe"
 )
 
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
 func TestTrackCountsOverlap(t *testing.T) {
-	rec := observe.Start()
+	jobs := observe.NewJobs(observe.Start())
 	// Both jobs wait for each other inside Track, so both are in flight at once.
 	var both sync.WaitGroup
 	both.Add(2)
 	var wg sync.WaitGroup
 	for id := range uint64(2) {
 		wg.Go(func() {
-			rec.Track(id, func() {
+			jobs.Track(id, func() {
 				both.Done()
 				both.Wait()
 			})
 		})
 	}
 	wg.Wait()
-	obs := rec.Stop()
-	if obs.MaxInFlight != 2 || len(obs.Events) != 2 {
-		t.Fatalf("observed %+v, want 2 overlapping events", obs)
+	obs := jobs.Stop()
+	if obs.MaxInFlight != 2 || len(obs.Events) != 2 || obs.RunningAfter != 0 {
+		t.Fatalf("observed %+v, want 2 overlapping events and none running after", obs)
 	}
 	for _, e := range obs.Events {
 		if e.StartNs < 0 || e.StartNs > e.EndNs || e.EndNs > obs.ElapsedNs {
@@ -33,17 +41,58 @@ func TestTrackCountsOverlap(t *testing.T) {
 	}
 }
 
-func TestNilRecorderRunsTheJob(t *testing.T) {
-	var rec *observe.Recorder
+// A job still inside Track when the region ends is counted as running after it.
+func TestRunningAfter(t *testing.T) {
+	jobs := observe.NewJobs(observe.Start())
+	inside, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		jobs.Track(7, func() {
+			close(inside)
+			<-release
+		})
+	})
+	<-inside
+	if got := jobs.Stop().RunningAfter; got != 1 {
+		t.Errorf("running after = %d, want 1", got)
+	}
+	close(release)
+	wg.Wait()
+}
+
+func TestNilRecordsNothing(t *testing.T) {
+	var clock *observe.Clock
+	jobs := observe.NewJobs(clock)
 	ran := false
-	rec.Track(1, func() { ran = true })
+	jobs.Track(1, func() { ran = true })
 	if !ran {
 		t.Error("a nil recorder did not run the job")
 	}
+	log := observe.NewLog[int](clock)
+	log.Add(1)
+	if clock.Now() != 0 || clock.Since(time.Now()) != 0 || len(log.Items()) != 0 || log.Items() == nil {
+		t.Error("a nil clock read time or a nil log kept a record")
+	}
 }
 
-func TestNoEventsIsAnEmptyList(t *testing.T) {
-	if obs := observe.Start().Stop(); obs.Events == nil {
-		t.Error("events is nil, which would encode as null")
+func TestEmptyIsAnEmptyList(t *testing.T) {
+	clock := observe.Start()
+	if observe.NewJobs(clock).Stop().Events == nil || observe.NewLog[int](clock).Items() == nil {
+		t.Error("an empty list is nil, which would encode as null")
 	}
+}
+
+// Since places a time read elsewhere on the region's clock, exactly.
+func TestSince(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := observe.Start()
+		later := time.Now().Add(1500 * time.Millisecond)
+		time.Sleep(time.Second)
+		if got := clock.Since(later); got != 1500*int64(time.Millisecond) {
+			t.Errorf("Since = %d, want 1.5e9", got)
+		}
+		if got := clock.Now(); got != int64(time.Second) {
+			t.Errorf("Now = %d, want 1e9", got)
+		}
+	})
 }

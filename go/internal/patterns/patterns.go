@@ -1,11 +1,21 @@
 // Package patterns is the runner's table: each pattern's validation, run and benchmark,
-// adapted from its public package to the protocol. A new pattern is one more file here and one
-// more line in Table.
+// adapted from its public package to the protocol, and the benchmark-only workloads. A new
+// pattern is one more file here and one more line in Table; a new workload, one more line in
+// Workloads.
 package patterns
 
 import "github.com/concurrency-cookbook/cookbook/go/internal/protocol"
 
 // Table maps each pattern's slug to its definition.
 var Table = map[string]protocol.Pattern{
-	"worker-pool": workerPool,
+	"worker-pool":    workerPool,
+	"fan-in":         fanIn,
+	"rwlock-cache":   rwlockCache,
+	"token-bucket":   tokenBucket,
+	"sliding-window": slidingWindow,
+}
+
+// Workloads maps each benchmark-only workload's slug (docs/benchmarks.md) to its definition.
+var Workloads = map[string]protocol.Workload{
+	"many-tasks": manyTasks,
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 // runner is the runner exactly as cookbook-runner builds it.
 func runner(t *testing.T) *protocol.Runner {
 	t.Helper()
-	r, err := protocol.NewRunner("go", patterns.Table, cookbook.SkipsJSON)
+	r, err := protocol.NewRunner("go", patterns.Table, patterns.Workloads, cookbook.SkipsJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,38 +46,143 @@ func TestSpecCases(t *testing.T) {
 	}
 }
 
-// TestWorkerPoolBench runs the bench command on the spec's smallest size and params, and checks
-// its digest against one computed without the pool.
-func TestWorkerPoolBench(t *testing.T) {
-	spec := spectest.Load(t, "worker-pool")
-	size := spec.Bench.Sizes[0]
-	var params struct{ Cost uint64 }
-	if err := json.Unmarshal(spec.Bench.Params, &params); err != nil {
-		t.Fatal(err)
-	}
-	var digest uint64
-	for id := range uint64(size) {
-		digest ^= work.Work(id, params.Cost)
-	}
+// benchParams is a spec's bench params, numbers as int64.
+type benchParams struct {
+	Cost, Sources, Clients, ReadPercent, Keys, Burst, Limit, WindowMs int64
+	Refill                                                            struct{ Tokens, EveryMs int64 }
+}
 
-	req := fmt.Sprintf(`{"pattern": "worker-pool", "size": %d, "params": %s, "repeat": 3}`, size, spec.Bench.Params)
+// wantCheck computes what each pattern's bench must report, without the pattern's own code.
+var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
+	"worker-pool": func(size int64, p benchParams) protocol.Check {
+		var digest uint64
+		for id := range uint64(size) {
+			digest ^= work.Work(id, uint64(p.Cost))
+		}
+		return protocol.Check{"count": size, "digest": work.Hex(digest)}
+	},
+	"fan-in": func(size int64, p benchParams) protocol.Check {
+		var digest uint64
+		for k := range size {
+			digest ^= work.Work(uint64(k%p.Sources)<<32|uint64(k/p.Sources), 1)
+		}
+		return protocol.Check{"count": size, "digest": work.Hex(digest)}
+	},
+	"rwlock-cache": func(size int64, p benchParams) protocol.Check {
+		reads := 0
+		for n := range uint64(size) {
+			if work.Work(n, 1)%100 < uint64(p.ReadPercent) {
+				reads++
+			}
+		}
+		return protocol.Check{"count": size, "reads": reads}
+	},
+	// The page's formula as it reads, on arrivals 0, 1, 2, ... ms; the spec's params are small
+	// enough for int64.
+	"token-bucket": func(size int64, p benchParams) protocol.Check {
+		capacity := p.Burst * p.Refill.EveryMs
+		credits, admitted := capacity, 0
+		for t := range size {
+			if t > 0 {
+				credits = min(capacity, credits+p.Refill.Tokens)
+			}
+			if credits >= p.Refill.EveryMs {
+				credits -= p.Refill.EveryMs
+				admitted++
+			}
+		}
+		return protocol.Check{"count": size, "admitted": admitted}
+	},
+	// One arrival per ms: the window at t holds the admissions of the last windowMs ms.
+	"sliding-window": func(size int64, p benchParams) protocol.Check {
+		var admittedAt []int64
+		for t := range size {
+			inside := 0
+			for _, a := range admittedAt {
+				if t-a < p.WindowMs {
+					inside++
+				}
+			}
+			if int64(inside) < p.Limit {
+				admittedAt = append(admittedAt, t)
+			}
+		}
+		return protocol.Check{"count": size, "admitted": len(admittedAt)}
+	},
+}
+
+// TestBench runs the bench command of every pattern on its spec's smallest size and params,
+// and checks the answer against one computed without the pattern.
+func TestBench(t *testing.T) {
+	for name := range patterns.Table {
+		t.Run(name, func(t *testing.T) {
+			spec := spectest.Load(t, name)
+			size := spec.Bench.Sizes[0]
+			var params benchParams
+			if err := json.Unmarshal(spec.Bench.Params, &params); err != nil {
+				t.Fatal(err)
+			}
+			// One request, one line: the spec's params may span several.
+			var line bytes.Buffer
+			if err := json.Compact(&line, spec.Bench.Params); err != nil {
+				t.Fatal(err)
+			}
+			ans := bench(t, fmt.Sprintf(`{"pattern": %q, "size": %d, "params": %s, "repeat": 3}`, name, size, line.String()))
+			if ans.Status != "ok" || len(ans.ElapsedNs) != 3 {
+				t.Errorf("answer %+v: want ok with 3 times", ans)
+			}
+			ans.checkIs(t, wantCheck[name](int64(size), params))
+		})
+	}
+}
+
+// Every mode of the worker pool's bench computes the same answer; only the time may differ.
+func TestWorkerPoolModes(t *testing.T) {
+	want := wantCheck["worker-pool"](40, benchParams{Cost: 100})
+	before := runtime.GOMAXPROCS(0)
+	for _, mode := range []string{"", `, "mode": "event-loop"`, `, "mode": "parallel"`} {
+		ans := bench(t, `{"pattern": "worker-pool", "size": 40, "params": {"workers": 3, "cost": 100, "sleepMs": 1`+mode+`}, "repeat": 2}`)
+		if ans.Status != "ok" || len(ans.ElapsedNs) != 2 {
+			t.Errorf("mode %q: answer %+v, want ok with 2 times", mode, ans)
+		}
+		ans.checkIs(t, want)
+		if after := runtime.GOMAXPROCS(0); after != before {
+			t.Errorf("mode %q: GOMAXPROCS is %d after the bench, was %d before", mode, after, before)
+		}
+	}
+}
+
+// benchAnswer is the answer line of the bench command.
+type benchAnswer struct {
+	Status              string
+	ElapsedNs, LaunchNs []int64
+	Check               json.RawMessage
+	Error               struct{ Field, Message string }
+}
+
+// bench answers one bench request with the runner exactly as cookbook-runner builds it.
+func bench(t *testing.T, req string) benchAnswer {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := runner(t).Main(t.Context(), []string{"bench"}, strings.NewReader(req+"\n"), &stdout, &stderr)
 	if code != protocol.ExitOK {
-		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+		t.Fatalf("%s: exit code %d, stderr %q", req, code, stderr.String())
 	}
-	var ans struct {
-		Status    string
-		ElapsedNs []int64
-		Check     protocol.Check
-	}
+	var ans benchAnswer
 	if err := json.Unmarshal(stdout.Bytes(), &ans); err != nil {
+		t.Fatalf("%s: %v in %q", req, err, stdout.String())
+	}
+	return ans
+}
+
+// checkIs fails unless the answer's check is want, as JSON.
+func (a benchAnswer) checkIs(t *testing.T, want protocol.Check) {
+	t.Helper()
+	b, err := json.Marshal(want)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if ans.Status != "ok" || len(ans.ElapsedNs) != 3 {
-		t.Errorf("answer %s: want ok with 3 times", stdout.String())
-	}
-	if want := (protocol.Check{Count: size, Digest: work.Hex(digest)}); ans.Check != want {
-		t.Errorf("check = %+v, want %+v", ans.Check, want)
+	if string(a.Check) != string(b) {
+		t.Errorf("check = %s, want %s", a.Check, b)
 	}
 }

@@ -3,7 +3,7 @@ package patterns
 import (
 	"context"
 	"fmt"
-	"time"
+	"runtime"
 
 	"github.com/concurrency-cookbook/cookbook/go/internal/field"
 	"github.com/concurrency-cookbook/cookbook/go/internal/observe"
@@ -12,30 +12,31 @@ import (
 	"github.com/concurrency-cookbook/cookbook/go/workerpool"
 )
 
-var workerPool = protocol.Define(protocol.Definition[poolInput, poolOutput]{
-	Validate:   validatePool,
-	Run:        runPool,
-	BenchInput: benchPool,
-	Check:      checkPool,
+var workerPool = protocol.Define(protocol.Definition[poolInput, poolOutput, observe.JobsObserved]{
+	Validate:     validatePool,
+	Run:          runPool,
+	BenchInput:   benchPool,
+	Check:        checkPool,
+	BenchRuntime: func(in poolInput) func() { return withProcs(in.procs) },
 })
 
 // Limits from the worker-pool page.
 const (
 	maxWorkers = 10_000
 	maxID      = 1<<53 - 1
-	maxCost    = 100_000_000
-	maxSleepMs = 60_000
 )
 
 type poolInput struct {
 	workers int
 	jobs    []job
+	// procs is the GOMAXPROCS a benchmark's mode asks for; 0 keeps the runtime's own.
+	procs int
 }
 
+// job is a task known by its id, which is also the seed of its work.
 type job struct {
-	id, cost uint64
-	sleep    time.Duration
-	fail     bool
+	id uint64
+	task
 }
 
 type poolOutput struct {
@@ -74,65 +75,39 @@ func validatePool(in field.Object) (poolInput, error) {
 			return poolInput{}, field.Errorf(o.Path("id"), "must be unique, got %d, already at %s", id, first)
 		}
 		firstAt[uint64(id)] = o.Path("id")
-		cost, sleep, err := costAndSleep(o)
+		t, err := readTask(o, uint64(id))
 		if err != nil {
 			return poolInput{}, err
 		}
-		fail, err := o.OptBool("fail", false)
-		if err != nil {
-			return poolInput{}, err
-		}
-		jobs = append(jobs, job{id: uint64(id), cost: cost, sleep: sleep, fail: fail})
+		jobs = append(jobs, job{id: uint64(id), task: t})
 	}
 	return poolInput{workers: int(workers), jobs: jobs}, nil
 }
 
-// costAndSleep reads the optional cost and sleepMs, shared by a job and the bench params.
-func costAndSleep(o field.Object) (uint64, time.Duration, error) {
-	cost, err := o.OptInt("cost", 0, 0, maxCost)
-	if err != nil {
-		return 0, 0, err
-	}
-	sleepMs, err := o.OptInt("sleepMs", 0, 0, maxSleepMs)
-	if err != nil {
-		return 0, 0, err
-	}
-	return uint64(cost), time.Duration(sleepMs) * time.Millisecond, nil
-}
-
 // runPool hands the jobs to the pool, wrapped so that each one is recorded from inside its
 // worker: the pool itself knows nothing of observation.
-func runPool(ctx context.Context, in poolInput, rec *observe.Recorder) poolOutput {
+func runPool(ctx context.Context, in poolInput, clock *observe.Clock) (poolOutput, observe.JobsObserved) {
+	jobs := observe.NewJobs(clock)
 	// Run reports an error only when ctx is cancelled; the results of the jobs that did run are
 	// the answer either way, and a missing job shows up in the harness's each-job-once check.
 	results, _ := workerpool.Run(ctx, in.workers, in.jobs, func(ctx context.Context, j job) result {
-		var r result
-		rec.Track(j.id, func() { r = j.do(ctx) })
+		r := result{ID: j.id}
+		jobs.Track(j.id, func() {
+			v, err := j.run(ctx, "job")
+			if err != nil {
+				r.Error = err.Error()
+			} else {
+				r.Value, r.raw = work.Hex(v), v
+			}
+		})
 		return r
 	})
-	return poolOutput{Results: results}
-}
-
-// do is the job the page defines: sleep, then work, then fail if asked to.
-func (j job) do(ctx context.Context) result {
-	if j.sleep > 0 {
-		// The sleep models I/O: it parks this goroutine, not an OS thread, and yields to
-		// cancellation.
-		select {
-		case <-time.After(j.sleep):
-		case <-ctx.Done():
-			return result{ID: j.id, Error: ctx.Err().Error()}
-		}
-	}
-	v := work.Work(j.id, j.cost)
-	if j.fail {
-		return result{ID: j.id, Error: fmt.Sprintf("job %d failed", j.id)}
-	}
-	return result{ID: j.id, Value: work.Hex(v), raw: v}
+	return poolOutput{Results: results}, jobs.Stop()
 }
 
 // benchPool builds the page's benchmark input: ids 0..size-1, each with the params' cost and
-// sleep, none failing.
+// sleep, none failing, run in the optional mode of docs/benchmarks.md. It validates workers,
+// cost, sleepMs, mode, in that order.
 func benchPool(size int, params field.Object) (poolInput, error) {
 	workers, err := params.Int("workers", 1, maxWorkers)
 	if err != nil {
@@ -142,31 +117,68 @@ func benchPool(size int, params field.Object) (poolInput, error) {
 	if err != nil {
 		return poolInput{}, err
 	}
+	mode, err := params.OptOneOf("mode", "event-loop", "parallel")
+	if err != nil {
+		return poolInput{}, err
+	}
 	jobs := make([]job, size)
 	for i := range jobs {
-		jobs[i] = job{id: uint64(i), cost: cost, sleep: sleep}
+		jobs[i] = job{id: uint64(i), task: task{seed: uint64(i), cost: cost, sleep: sleep}}
 	}
-	return poolInput{workers: int(workers), jobs: jobs}, nil
+	return poolInput{workers: int(workers), jobs: jobs, procs: modeProcs(mode)}, nil
+}
+
+// modeProcs is the GOMAXPROCS a mode runs at: 0, the runtime's own, without a mode.
+//
+// "event-loop" is GOMAXPROCS 1, the closest Go has to an event loop: the scheduler has one P,
+// so at most one goroutine runs Go code at any instant and the others wait their turn at the
+// points where it blocks. It is not quite one: the scheduler also preempts a goroutine that
+// runs for over 10ms, where an event loop runs each callback to its end, and Go gives the
+// program no way to keep every goroutine on one OS thread of its choosing.
+//
+// "parallel" is GOMAXPROCS at the number of CPUs the process may use, one P each, which is
+// already the runtime's default unless GOMAXPROCS is set or a cgroup quota lowers it.
+func modeProcs(mode string) int {
+	switch mode {
+	case "event-loop":
+		return 1
+	case "parallel":
+		return runtime.NumCPU()
+	default:
+		return 0
+	}
+}
+
+// withProcs sets GOMAXPROCS to procs, unless procs is 0, and returns what sets it back. Each
+// change stops the world for a moment, which is why the benchmark makes it outside the clock.
+// Setting GOMAXPROCS also turns off the runtime's own updates of it for the rest of the
+// process, which a runner that answers one bench request and exits never misses.
+func withProcs(procs int) (restore func()) {
+	if procs == 0 {
+		return func() {}
+	}
+	previous := runtime.GOMAXPROCS(procs)
+	return func() { runtime.GOMAXPROCS(previous) }
 }
 
 // checkPool checks that every benchmark job answered exactly once, without error, and digests
 // the values by XOR, which ignores the order the results came in.
 func checkPool(in poolInput, out poolOutput) (protocol.Check, error) {
 	if len(out.Results) != len(in.jobs) {
-		return protocol.Check{}, fmt.Errorf("%d results for %d jobs", len(out.Results), len(in.jobs))
+		return nil, fmt.Errorf("%d results for %d jobs", len(out.Results), len(in.jobs))
 	}
 	// Benchmark ids are 0..size-1, so an id indexes its own flag.
 	seen := make([]bool, len(in.jobs))
 	var digest uint64
 	for _, r := range out.Results {
 		if r.ID >= uint64(len(seen)) || seen[r.ID] {
-			return protocol.Check{}, fmt.Errorf("job %d answered twice or not in the input", r.ID)
+			return nil, fmt.Errorf("job %d answered twice or not in the input", r.ID)
 		}
 		seen[r.ID] = true
 		if r.Error != "" {
-			return protocol.Check{}, fmt.Errorf("job %d failed: %s", r.ID, r.Error)
+			return nil, fmt.Errorf("job %d failed: %s", r.ID, r.Error)
 		}
 		digest ^= r.raw
 	}
-	return protocol.Check{Count: len(out.Results), Digest: work.Hex(digest)}, nil
+	return protocol.Check{"count": len(out.Results), "digest": work.Hex(digest)}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 
 	"github.com/concurrency-cookbook/cookbook/go/internal/field"
 )
@@ -22,7 +23,8 @@ type benchAnswer struct {
 	Pattern   string       `json:"pattern,omitempty"`
 	Size      int          `json:"size,omitempty"`
 	ElapsedNs []int64      `json:"elapsedNs,omitempty"`
-	Check     *Check       `json:"check,omitempty"`
+	LaunchNs  []int64      `json:"launchNs,omitempty"`
+	Check     Check        `json:"check,omitempty"`
 	Error     *field.Error `json:"error,omitempty"`
 }
 
@@ -50,13 +52,13 @@ func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
 		return ExitBadInput
 	}
-	name, p, err := r.lookup(req)
+	b, err := r.lookupBench(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
 		return ExitBadInput
 	}
 
-	ans, err := measure(ctx, name, p, req)
+	ans, err := measure(ctx, b, req)
 	if err != nil {
 		fmt.Fprintf(stderr, "error: bench self-check: %v\n", err)
 		return ExitFailed
@@ -68,9 +70,28 @@ func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.W
 	return ExitOK
 }
 
+// benchmark is what a bench request names: a pattern's benchmark or a benchmark-only workload.
+type benchmark struct {
+	name  string
+	bench benchFunc
+	// launches is whether its runs time their launch: only a workload's do.
+	launches bool
+}
+
+// lookupBench finds the pattern or the benchmark-only workload a bench request names.
+func (r *Runner) lookupBench(req map[string]any) (benchmark, error) {
+	if name, ok := req["pattern"].(string); ok {
+		if w, ok := r.workloads[name]; ok {
+			return benchmark{name: name, bench: w.bench, launches: true}, nil
+		}
+	}
+	name, p, err := r.lookup(req)
+	return benchmark{name: name, bench: p.bench}, err
+}
+
 // measure validates a bench request and runs it. Invalid fields come back as an error answer; a
 // failed self-check comes back as an error.
-func measure(ctx context.Context, name string, p Pattern, req map[string]any) (benchAnswer, error) {
+func measure(ctx context.Context, b benchmark, req map[string]any) (benchAnswer, error) {
 	invalid := func(err error) (benchAnswer, error) {
 		return benchAnswer{Status: "error", Error: asField(err)}, nil
 	}
@@ -87,24 +108,27 @@ func measure(ctx context.Context, name string, p Pattern, req map[string]any) (b
 	if err != nil {
 		return invalid(err)
 	}
-	once, err := p.bench(int(size), params)
+	once, err := b.bench(int(size), params)
 	if err != nil {
 		return invalid(err)
 	}
 
-	ans := benchAnswer{Status: "ok", Pattern: name, Size: int(size), ElapsedNs: make([]int64, 0, repeat)}
+	ans := benchAnswer{Status: "ok", Pattern: b.name, Size: int(size), ElapsedNs: make([]int64, 0, repeat)}
 	for i := range repeat {
-		elapsed, check, err := once(ctx)
+		run, err := once(ctx)
 		if err != nil {
 			return benchAnswer{}, fmt.Errorf("run %d of %d: %v", i+1, repeat, err)
 		}
 		// Every run computes the same answer, so a digest that changes between runs is a bug
 		// even if each run looks complete.
-		if ans.Check != nil && check != *ans.Check {
-			return benchAnswer{}, fmt.Errorf("run %d of %d: check %+v differs from run 1's %+v", i+1, repeat, check, *ans.Check)
+		if ans.Check != nil && !maps.Equal(run.Check, ans.Check) {
+			return benchAnswer{}, fmt.Errorf("run %d of %d: check %+v differs from run 1's %+v", i+1, repeat, run.Check, ans.Check)
 		}
-		ans.Check = &check
-		ans.ElapsedNs = append(ans.ElapsedNs, elapsed.Nanoseconds())
+		ans.Check = run.Check
+		ans.ElapsedNs = append(ans.ElapsedNs, run.Elapsed.Nanoseconds())
+		if b.launches {
+			ans.LaunchNs = append(ans.LaunchNs, run.Launch.Nanoseconds())
+		}
 	}
 	return ans, nil
 }

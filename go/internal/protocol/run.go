@@ -10,17 +10,17 @@ import (
 	"io"
 
 	"github.com/concurrency-cookbook/cookbook/go/internal/field"
-	"github.com/concurrency-cookbook/cookbook/go/internal/observe"
 )
 
 // Answer is one answer line of the run command.
 type Answer struct {
-	ID       string            `json:"id"`
-	Status   string            `json:"status"`
-	Output   any               `json:"output,omitempty"`
-	Observed *observe.Observed `json:"observed,omitempty"`
-	Error    *field.Error      `json:"error,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Output any    `json:"output,omitempty"`
+	// Observed is the pattern's observations, in its own shape.
+	Observed any          `json:"observed,omitempty"`
+	Error    *field.Error `json:"error,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
 }
 
 // run answers request lines one at a time, in order: cases run one after the other so that one
@@ -83,7 +83,7 @@ func (r *Runner) Handle(ctx context.Context, line []byte) (Answer, error) {
 	if err != nil {
 		return errorAnswer(id, err), nil
 	}
-	return Answer{ID: id, Status: "ok", Output: out, Observed: &observed}, nil
+	return Answer{ID: id, Status: "ok", Output: out, Observed: observed}, nil
 }
 
 // lookup finds the pattern a request names.

@@ -58,12 +58,27 @@ func Check(t *testing.T, s Spec, c Case, ans protocol.Answer) {
 		t.Fatalf("status = %q (error %+v), want ok with observations", ans.Status, ans.Error)
 	}
 	compareOutput(t, c.Expected.Output, ans.Output, c.Compare)
-	var input map[string]any
-	if err := decode(c.Input, &input); err != nil {
+	view := seen{t: t}
+	if err := decode(c.Input, &view.input); err != nil {
 		t.Fatal(err)
 	}
+	roundTrip(t, ans.Output, &view.output)
+	roundTrip(t, ans.Observed, &view.observed)
 	for _, inv := range slices.Concat(s.Invariants, c.Invariants) {
-		checkInvariant(t, inv, input, *ans.Observed)
+		view.inv = inv
+		checkInvariant(view)
+	}
+}
+
+// roundTrip encodes v and decodes it into into, so that checks read the wire format.
+func roundTrip(t *testing.T, v, into any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := decode(b, into); err != nil {
+		t.Fatalf("%v in %s", err, b)
 	}
 }
 

@@ -1,0 +1,83 @@
+package patterns
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/concurrency-cookbook/cookbook/go/internal/field"
+	"github.com/concurrency-cookbook/cookbook/go/work"
+)
+
+// Limits from the pages of the patterns that run tasks.
+const (
+	maxCost    = 100_000_000
+	maxSleepMs = 60_000
+)
+
+// task is what a worker pool's job and a scatter-gather item do: sleep, then work, then fail
+// if asked to.
+type task struct {
+	seed, cost uint64
+	sleep      time.Duration
+	fail       bool
+}
+
+// run does the task. A failure names the task as noun and seed ("job 3 failed", "item 2
+// failed"); a sleep cut short by ctx returns ctx's error.
+func (t task) run(ctx context.Context, noun string) (uint64, error) {
+	if err := sleep(ctx, t.sleep); err != nil {
+		return 0, err
+	}
+	v := work.Work(t.seed, t.cost)
+	if t.fail {
+		return 0, fmt.Errorf("%s %d failed", noun, t.seed)
+	}
+	return v, nil
+}
+
+// readTask reads a task's optional cost, sleepMs and fail, in that order.
+func readTask(o field.Object, seed uint64) (task, error) {
+	cost, sleep, err := costAndSleep(o)
+	if err != nil {
+		return task{}, err
+	}
+	fail, err := o.OptBool("fail", false)
+	if err != nil {
+		return task{}, err
+	}
+	return task{seed: seed, cost: cost, sleep: sleep, fail: fail}, nil
+}
+
+// costAndSleep reads the optional cost and sleepMs, shared by a task and the bench params.
+func costAndSleep(o field.Object) (uint64, time.Duration, error) {
+	cost, err := o.OptInt("cost", 0, 0, maxCost)
+	if err != nil {
+		return 0, 0, err
+	}
+	sleep, err := optMs(o, "sleepMs", maxSleepMs)
+	return uint64(cost), sleep, err
+}
+
+// optMs reads an optional number of milliseconds from 0 to most, 0 when absent.
+func optMs(o field.Object, name string, most int64) (time.Duration, error) {
+	ms, err := o.OptInt(name, 0, 0, most)
+	return time.Duration(ms) * time.Millisecond, err
+}
+
+// sleep models I/O: it parks the calling goroutine, not an OS thread, for d or until ctx is done,
+// whichever comes first, and then returns ctx's error. A d of zero or less returns nil at once,
+// without a timer.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
