@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { describe, test } from "node:test";
 
+import { uvThreadpoolSize } from "../src/runner/list.js";
 import { work } from "../src/work.js";
 import { answers, runCli } from "./support/cli.js";
 
@@ -25,12 +27,46 @@ describe("runner command line", () => {
     assert.equal((await runCli(["run", "--fast"])).code, 2);
   });
 
-  test("list names the implementation, its patterns and skips.json's skips", async () => {
+  test("list names the implementation, its patterns, skips.json's skips and the benchmarks", async () => {
     const { code, stdout } = await runCli(["list"]);
     assert.equal(code, 0);
-    assert.deepEqual(answers(stdout), [
-      { protocol: 1, implementation: "typescript", patterns: { "worker-pool": { skip: {} } } },
-    ]);
+    const none = { skip: {} };
+    const [{ runtime, ...listed }] = answers(stdout) as [Record<string, unknown>];
+    assert.deepEqual(listed, {
+      protocol: 1,
+      implementation: "typescript",
+      patterns: {
+        "worker-pool": none,
+        "fan-in": none,
+        "rwlock-cache": none,
+        "token-bucket": none,
+        "sliding-window": none,
+      },
+      benchmarks: ["many-tasks"],
+    });
+    assert.equal(typeof runtime, "object");
+  });
+
+  test("list reports the runtime settings of the running process", async () => {
+    const runtime = async (threadpoolSize: string | undefined) => {
+      const env = { ...process.env, UV_THREADPOOL_SIZE: threadpoolSize };
+      // An environment variable set to `undefined` is left out of the child's environment.
+      const { stdout } = await runCli(["list"], "", { env });
+      return (answers(stdout)[0] as { runtime: unknown }).runtime;
+    };
+    const usual = { node: process.version, availableParallelism: availableParallelism() };
+    assert.deepEqual(await runtime(undefined), { ...usual, uvThreadpoolSize: 4 });
+    assert.deepEqual(await runtime("7"), { ...usual, uvThreadpoolSize: 7 });
+  });
+
+  test("the thread pool's size is read as libuv reads UV_THREADPOOL_SIZE", () => {
+    assert.equal(uvThreadpoolSize(undefined), 4);
+    assert.equal(uvThreadpoolSize("16"), 16);
+    assert.equal(uvThreadpoolSize(" 8 threads"), 8);
+    assert.equal(uvThreadpoolSize("0"), 1);
+    assert.equal(uvThreadpoolSize("many"), 1);
+    assert.equal(uvThreadpoolSize("2000"), 1024);
+    assert.equal(uvThreadpoolSize("-1"), 1024);
   });
 });
 
@@ -121,6 +157,46 @@ describe("runner bench", () => {
     assert.ok(Array.isArray(answer.elapsedNs) && answer.elapsedNs.length === 3);
   });
 
+  test("each pattern answers the check of its own benchmark input", async () => {
+    const bench = async (pattern: string, size: number, params: unknown) => {
+      const { code, stdout, stderr } = await runCli(["bench"], line({ pattern, size, params }));
+      assert.equal(code, 0, stderr);
+      return (answers(stdout)[0] as { check: unknown }).check;
+    };
+    let digest = 0n;
+    for (let k = 0; k < 10; k++)
+      digest ^= BigInt(`0x${work((k % 3) * 2 ** 32 + Math.floor(k / 3), 1)}`);
+    assert.deepEqual(await bench("fan-in", 10, { op: "merge", sources: 3 }), {
+      count: 10,
+      digest: digest.toString(16).padStart(16, "0"),
+    });
+    // Two admissions in each window of 10 ms, on arrivals 0, 1, ..., 29 ms.
+    assert.deepEqual(await bench("sliding-window", 30, { limit: 2, windowMs: 10 }), {
+      count: 30,
+      admitted: 6,
+    });
+    // A bucket of 3 refilled by one token every 10 ms: 3 at once, then 0 + 10, 20.
+    const refill = { tokens: 1, everyMs: 10 };
+    assert.deepEqual(await bench("token-bucket", 30, { refill, burst: 3 }), {
+      count: 30,
+      admitted: 5,
+    });
+    let reads = 0;
+    for (let n = 0; n < 40; n++) reads += BigInt(`0x${work(n, 1)}`) % 100n < 50n ? 1 : 0;
+    assert.deepEqual(await bench("rwlock-cache", 40, { clients: 3, readPercent: 50, keys: 4 }), {
+      count: 40,
+      reads,
+    });
+  });
+
+  test("an invalid nested parameter is named by its path within the request", async () => {
+    const params = { refill: { tokens: 0, everyMs: 10 }, burst: 1 };
+    const { stdout } = await runCli(["bench"], line({ pattern: "token-bucket", size: 5, params }));
+    const [answer] = answers(stdout) as [{ error: { field: string; message: string } }];
+    assert.equal(answer.error.field, "params.refill.tokens");
+    assert.match(answer.error.message, /^params\.refill\.tokens must be an integer from 1/);
+  });
+
   test("invalid parameters are an error answer", async () => {
     const request = { pattern: "worker-pool", size: 10, params: { workers: 0 } };
     const { code, stdout } = await runCli(["bench"], line(request));
@@ -144,6 +220,71 @@ describe("runner bench", () => {
     assert.equal(code, 0);
     const [answer] = answers(stdout) as [{ error: { field: string } }];
     assert.equal(answer.error.field, "size");
+  });
+
+  test("many-tasks answers a launch time per run beside the elapsed times", async () => {
+    const request = { pattern: "many-tasks", size: 20, params: { sleepMs: 1, variant: "work" } };
+    const { code, stdout, stderr } = await runCli(["bench"], line({ ...request, repeat: 2 }));
+    assert.equal(code, 0, stderr);
+    const [answer] = answers(stdout) as [Record<string, unknown>];
+    assert.deepEqual(Object.keys(answer), [
+      "status",
+      "pattern",
+      "size",
+      "elapsedNs",
+      "launchNs",
+      "check",
+    ]);
+    assert.deepEqual(answer.check, { count: 20, sum: 190 });
+    const [elapsed, launch] = [answer.elapsedNs, answer.launchNs] as [number[], number[]];
+    assert.equal(launch.length, 2);
+    assert.ok(
+      launch.every((ns, run) => Number.isInteger(ns) && ns > 0 && ns <= (elapsed[run] ?? 0)),
+    );
+  });
+
+  test("many-tasks without a variant of this runner is an error naming params.variant", async () => {
+    const params = { sleepMs: 1, variant: "join-all" };
+    const { code, stdout } = await runCli(
+      ["bench"],
+      line({ pattern: "many-tasks", size: 1, params }),
+    );
+    assert.equal(code, 0);
+    assert.deepEqual(answers(stdout), [
+      {
+        status: "error",
+        error: {
+          field: "params.variant",
+          message: 'params.variant must be one of "spawn", "work", got "join-all"',
+        },
+      },
+    ]);
+  });
+
+  test("many-tasks is a benchmark, not a pattern: run refuses it", async () => {
+    const request = line({ pattern: "many-tasks", id: "x", input: {} });
+    const { code, stderr } = await runCli(["run"], request);
+    assert.equal(code, 3);
+    assertOneStderrLine(stderr, /^error: line 1: pattern "many-tasks" is not implemented/);
+  });
+
+  test("the worker pool answers the same check in parallel as on the event loop", async () => {
+    const checks = [];
+    for (const mode of ["event-loop", "parallel"]) {
+      const params = { workers: 2, cost: 50, mode };
+      const request = { pattern: "worker-pool", size: 40, params, repeat: 2 };
+      const { code, stdout, stderr } = await runCli(["bench"], line(request));
+      assert.equal(code, 0, stderr);
+      checks.push((answers(stdout)[0] as { check: unknown }).check);
+    }
+    assert.deepEqual(checks[0], checks[1]);
+  });
+
+  test("an unknown mode of the worker pool is an error naming params.mode", async () => {
+    const params = { workers: 2, mode: "threads" };
+    const { stdout } = await runCli(["bench"], line({ pattern: "worker-pool", size: 5, params }));
+    const [answer] = answers(stdout) as [{ error: { field: string } }];
+    assert.equal(answer.error.field, "params.mode");
   });
 
   test("a request that is not JSON exits 3", async () => {

@@ -1,25 +1,3 @@
-import assert from "node:assert/strict";
-import { test } from "node:test";
+import { testSpecCases } from "./support/spec-cases.js";
 
-import { isObject } from "../src/runner/fields.js";
-import { patterns } from "../src/runner/patterns.js";
-import { answerCase } from "../src/runner/run.js";
-import { loadSkips } from "../src/runner/skips.js";
-import { assertAnswer } from "./support/contract.js";
-import { loadSpec } from "./support/spec.js";
-
-const spec = loadSpec("worker-pool");
-const skips = await loadSkips(patterns.keys());
-
-for (const testCase of spec.cases) {
-  test(`${spec.pattern}: ${testCase.id}`, async (t) => {
-    const { input } = testCase;
-    assert.ok(isObject(input), "a case's input is an object");
-    const answer = await answerCase({ pattern: spec.pattern, id: testCase.id, input }, skips);
-    if (answer.status === "unsupported") {
-      t.skip(answer.reason);
-      return;
-    }
-    assertAnswer(spec, testCase, answer);
-  });
-}
+await testSpecCases("worker-pool");

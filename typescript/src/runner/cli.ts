@@ -11,10 +11,11 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 
 import { answerBench } from "./bench.js";
+import { listAnswer } from "./list.js";
 import { patterns } from "./patterns.js";
 import { SelfCheckError, UnusableInputError } from "./protocol.js";
 import { runLines } from "./run.js";
-import { listAnswer, loadSkips } from "./skips.js";
+import { loadSkips } from "./skips.js";
 
 const USAGE = "usage: cli.js list | run | bench";
 
@@ -48,7 +49,7 @@ async function main(args: readonly string[]): Promise<number> {
   const skips = await loadSkips(patterns.keys());
   switch (command) {
     case "list":
-      await emit(listAnswer(patterns.keys(), skips));
+      await emit(listAnswer(skips));
       return EXIT_OK;
     case "run":
       await runLines(stdinLines(), skips, emit);

@@ -43,9 +43,9 @@ export function isObject(value: unknown): value is Fields {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The path of a field of the object at `path`. */
+/** The path of a field of the object at `path`; `""` is the root, whose fields are bare keys. */
 export function fieldPath(path: string, key: string): string {
-  return `${path}.${key}`;
+  return path === "" ? key : `${path}.${key}`;
 }
 
 /** The path of an element of the array at `path`. */
@@ -78,11 +78,40 @@ export function requireObject(value: unknown, path: string): Fields {
   return value;
 }
 
-export function requireArray(value: unknown, path: string): readonly unknown[] {
+/** An array, of at most `most` elements when given. */
+export function requireArray(value: unknown, path: string, most?: number): readonly unknown[] {
   if (!Array.isArray(value)) {
     throw new FieldError(path, `${path} must be an array, got ${describe(value)}`);
   }
+  if (most !== undefined && value.length > most) {
+    throw new FieldError(
+      path,
+      `${path} must have at most ${String(most)} elements, got ${String(value.length)}`,
+    );
+  }
   return value;
+}
+
+export function requireString(value: unknown, path: string): string {
+  if (typeof value !== "string") {
+    throw new FieldError(path, `${path} must be a string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** One of the strings `options`, narrowed to their union. */
+export function requireChoice<const T extends string>(
+  value: unknown,
+  path: string,
+  options: readonly T[],
+): T {
+  const found = options.find((option) => option === value);
+  if (found === undefined) {
+    const named = options.map((option) => `"${option}"`).join(", ");
+    const got = typeof value === "string" ? `"${value}"` : describe(value);
+    throw new FieldError(path, `${path} must be one of ${named}, got ${got}`);
+  }
+  return found;
 }
 
 /** An integer from `min` to `max` inclusive, both safe integers. */

@@ -3,11 +3,16 @@
  * It wraps a job function, so the concurrency code itself knows nothing about observation.
  *
  * Times come from `process.hrtime.bigint()`, Node's monotonic clock, in nanoseconds since the
- * recorder was created, and are reported as numbers: a double holds whole nanoseconds exactly
- * for over 100 days.
+ * start of the measured region, and are reported as numbers: a double holds whole nanoseconds
+ * exactly for over 100 days.
  *
  * @module
  */
+
+/** What every run observes: the length of the measured region. Each pattern adds its own. */
+export interface Observed {
+  readonly elapsedNs: number;
+}
 
 export interface JobEvent {
   readonly id: number | string;
@@ -15,21 +20,35 @@ export interface JobEvent {
   readonly endNs: number;
 }
 
-export interface Observed {
-  readonly elapsedNs: number;
+/** Jobs run with a bound on how many are in flight: the worker pool and scatter-gather. */
+export interface PoolObserved extends Observed {
   readonly maxInFlight: number;
   readonly events: readonly JobEvent[];
 }
 
-export class Recorder {
+/** Nanoseconds since the clock was created, on the monotonic clock. */
+export class Clock {
   readonly #origin = process.hrtime.bigint();
+
+  now(): number {
+    return Number(process.hrtime.bigint() - this.#origin);
+  }
+}
+
+export class Recorder {
+  readonly #clock = new Clock();
   readonly #events: JobEvent[] = [];
   #inFlight = 0;
   #maxInFlight = 0;
 
   /** Nanoseconds since the recorder was created. */
   now(): number {
-    return Number(process.hrtime.bigint() - this.#origin);
+    return this.#clock.now();
+  }
+
+  /** How many jobs are in flight now: zero once a pool has stopped every job it started. */
+  get running(): number {
+    return this.#inFlight;
   }
 
   /**
@@ -55,7 +74,7 @@ export class Recorder {
   }
 
   /** Ends the measured region. */
-  finish(): Observed {
+  finish(): PoolObserved {
     return { elapsedNs: this.now(), maxInFlight: this.#maxInFlight, events: this.#events };
   }
 }

@@ -6,28 +6,57 @@
  */
 
 import type { Fields } from "./fields.js";
-import type { CaseResult, Measurement, PatternParts } from "./protocol.js";
+import type { BenchParts, CaseResult, Measurement, PatternParts } from "./protocol.js";
+import { fanIn } from "./fan-in.js";
+import { rwlockCache } from "./rwlock-cache.js";
+import { slidingWindow } from "./sliding-window.js";
+import { tokenBucket } from "./token-bucket.js";
 import { workerPool } from "./worker-pool.js";
 
-/** A pattern with its input type hidden: validating returns what runs the validated input. */
-export interface Pattern {
-  readonly prepareRun: (input: Fields) => () => Promise<CaseResult>;
-  readonly prepareBench: (size: number, params: Fields) => () => Promise<Measurement>;
+/** A benchmark ready to run: `measure` is one run, `close` ends what the runs shared. */
+export interface PreparedBench {
+  readonly measure: () => Promise<Measurement>;
+  readonly close: () => Promise<void>;
 }
 
-function definePattern<I>(parts: PatternParts<I>): Pattern {
+/** Anything `bench` measures, its input type hidden: validating returns what runs it. */
+export interface Benchmark {
+  readonly prepareBench: (size: number, params: Fields) => PreparedBench;
+}
+
+/** A pattern: a benchmark that also validates and runs cases. */
+export interface Pattern extends Benchmark {
+  readonly prepareRun: (input: Fields) => () => Promise<CaseResult>;
+}
+
+export function defineBenchmark<B>(parts: BenchParts<B>): Benchmark {
   return {
+    prepareBench: (size, params) => {
+      const valid = parts.benchInput(size, params);
+      return {
+        measure: () => parts.bench(valid),
+        close: async () => {
+          await parts.release?.(valid);
+        },
+      };
+    },
+  };
+}
+
+function definePattern<I, B>(parts: PatternParts<I, B>): Pattern {
+  return {
+    ...defineBenchmark(parts),
     prepareRun: (input) => {
       const valid = parts.validate(input);
       return () => parts.run(valid);
-    },
-    prepareBench: (size, params) => {
-      const valid = parts.benchInput(size, params);
-      return () => parts.bench(valid);
     },
   };
 }
 
 export const patterns: ReadonlyMap<string, Pattern> = new Map([
   ["worker-pool", definePattern(workerPool)],
+  ["fan-in", definePattern(fanIn)],
+  ["rwlock-cache", definePattern(rwlockCache)],
+  ["token-bucket", definePattern(tokenBucket)],
+  ["sliding-window", definePattern(slidingWindow)],
 ]);

@@ -18,6 +18,10 @@ export interface ListAnswer {
   readonly protocol: number;
   readonly implementation: string;
   readonly patterns: Readonly<Record<string, { readonly skip: SkipList }>>;
+  /** The benchmark-only workloads that `bench` accepts besides the patterns. */
+  readonly benchmarks: readonly string[];
+  /** The runtime settings that shape the benchmarks' figures, read from the running process. */
+  readonly runtime: Readonly<Record<string, number | string>>;
 }
 
 export interface CaseRequest {
@@ -41,10 +45,13 @@ export type CaseAnswer =
   | { readonly id: string; readonly status: "error"; readonly error: FieldProblem }
   | { readonly id: string; readonly status: "unsupported"; readonly reason: string };
 
+/**
+ * What a benchmark run answered, for the harness to compare with its reference: always `count`,
+ * plus the pattern's own fields (a 16-hex-digit `digest`, the number of `reads` or `admitted`).
+ */
 export interface Check {
   readonly count: number;
-  /** 16 lowercase hex digits. */
-  readonly digest: string;
+  readonly [field: string]: number | string;
 }
 
 export type BenchAnswer =
@@ -53,6 +60,8 @@ export type BenchAnswer =
       readonly pattern: string;
       readonly size: number;
       readonly elapsedNs: readonly number[];
+      /** One per run, from the workloads that time their launch (`many-tasks`). */
+      readonly launchNs?: readonly number[];
       readonly check: Check;
     }
   | { readonly status: "error"; readonly error: FieldProblem };
@@ -66,18 +75,33 @@ export interface CaseResult {
 /** What one benchmark repetition produces, already checked by the pattern itself. */
 export interface Measurement {
   readonly elapsedNs: number;
+  /** The time until the last task was started, for the workloads that report it. */
+  readonly launchNs?: number;
   readonly check: Check;
 }
 
 /**
- * Everything a pattern adds to the runner. `validate` and `benchInput` throw a `FieldError` for
- * invalid input; `bench` throws a `SelfCheckError` when a run's answer is wrong.
+ * What anything `bench` measures provides: a benchmark input `B` built from a bench request,
+ * and one measured run of it. `benchInput` throws a `FieldError` for invalid input; `bench`
+ * throws a `SelfCheckError` when a run's answer is wrong.
  */
-export interface PatternParts<I> {
+export interface BenchParts<B> {
+  readonly benchInput: (size: number, params: Fields) => B;
+  readonly bench: (input: B) => Promise<Measurement>;
+  /**
+   * Ends what the runs of `input` kept between them (the worker pool's threads), once after the
+   * last run, however it ended. Without it, a run keeps nothing.
+   */
+  readonly release?: (input: B) => Promise<void>;
+}
+
+/**
+ * Everything a pattern adds to the runner: a case input `I` validated (throwing a `FieldError`
+ * when invalid) and run, and its benchmark, whose input `B` is often the same type.
+ */
+export interface PatternParts<I, B = I> extends BenchParts<B> {
   readonly validate: (input: Fields) => I;
   readonly run: (input: I) => Promise<CaseResult>;
-  readonly benchInput: (size: number, params: Fields) => I;
-  readonly bench: (input: I) => Promise<Measurement>;
 }
 
 /** A line of input that cannot be answered at all: exit code 3. */

@@ -5,8 +5,9 @@
  * @module
  */
 
+import { benchmarks } from "./benchmarks.js";
 import { isObject, type Fields } from "./fields.js";
-import { patterns, type Pattern } from "./patterns.js";
+import { patterns, type Benchmark, type Pattern } from "./patterns.js";
 import { UnusableInputError } from "./protocol.js";
 
 export function parseLine(line: string, lineNumber: number): Fields {
@@ -21,14 +22,28 @@ export function parseLine(line: string, lineNumber: number): Fields {
   return parsed;
 }
 
+/** The pattern the request names: `run` serves patterns only. */
 export function requirePattern(request: Fields, lineNumber: number): [string, Pattern] {
+  return requireNamed(request, lineNumber, (name) => patterns.get(name));
+}
+
+/** What a bench request names: a pattern, or else a benchmark-only workload. */
+export function requireBenchmark(request: Fields, lineNumber: number): [string, Benchmark] {
+  return requireNamed(request, lineNumber, (name) => patterns.get(name) ?? benchmarks.get(name));
+}
+
+function requireNamed<T>(
+  request: Fields,
+  lineNumber: number,
+  find: (name: string) => T | undefined,
+): [string, T] {
   const name = request.pattern;
   if (typeof name !== "string") {
     throw new UnusableInputError(lineNumber, 'no string "pattern"');
   }
-  const pattern = patterns.get(name);
-  if (pattern === undefined) {
+  const found = find(name);
+  if (found === undefined) {
     throw new UnusableInputError(lineNumber, `pattern "${name}" is not implemented here`);
   }
-  return [name, pattern];
+  return [name, found];
 }

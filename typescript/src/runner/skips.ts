@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 
 import { isObject } from "./fields.js";
-import { IMPLEMENTATION, PROTOCOL_VERSION, type ListAnswer, type SkipList } from "./protocol.js";
+import type { SkipList } from "./protocol.js";
 
 /** Resolved from this compiled file (`dist/src/runner/`), so the working directory is irrelevant. */
 const SKIPS_FILE = new URL("../../../skips.json", import.meta.url);
@@ -29,10 +29,4 @@ export async function loadSkips(known: Iterable<string>): Promise<Skips> {
     skips.set(pattern, list as SkipList);
   }
   return skips;
-}
-
-export function listAnswer(patterns: Iterable<string>, skips: Skips): ListAnswer {
-  const listed: Record<string, { skip: SkipList }> = {};
-  for (const pattern of patterns) listed[pattern] = { skip: skips.get(pattern) ?? {} };
-  return { protocol: PROTOCOL_VERSION, implementation: IMPLEMENTATION, patterns: listed };
 }

@@ -1,46 +1,43 @@
 /**
  * The worker-pool pattern as the runner serves it: input validation in the documented order,
- * the job semantics (sleep, work, maybe fail), one observed case run, and one benchmark run.
+ * one observed case run of the jobs (`jobs.ts`), and one benchmark run, on the event loop or
+ * over threads (`parallel-pool.ts`).
  *
  * @module
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
-
-import { work } from "../work.js";
 import { pool, type Settled } from "../worker-pool.js";
 import {
   FieldError,
   fieldPath,
   indexPath,
-  optionalBoolean,
   optionalInteger,
   requireArray,
+  requireChoice,
   type Fields,
   requireInteger,
   requireObject,
 } from "./fields.js";
-import { Recorder, type Observed } from "./observe.js";
-import { SelfCheckError, type Check, type PatternParts } from "./protocol.js";
-
-export interface Job {
-  readonly id: number;
-  readonly cost: number;
-  readonly sleepMs: number;
-  readonly fail: boolean;
-}
+import {
+  MAX_COST,
+  MAX_SLEEP_MS,
+  outcome,
+  runJob,
+  validateJobFields,
+  xorDigest,
+  type Job,
+  type JobResult,
+} from "./jobs.js";
+import { Recorder, type PoolObserved } from "./observe.js";
+import { ParallelPool } from "./parallel-pool.js";
+import { SelfCheckError, type Check, type Measurement, type PatternParts } from "./protocol.js";
 
 export interface WorkerPoolInput {
   readonly workers: number;
   readonly jobs: readonly Job[];
 }
 
-export type JobResult =
-  { readonly id: number; readonly value: string } | { readonly id: number; readonly error: string };
-
 const MAX_WORKERS = 10_000;
-const MAX_COST = 100_000_000;
-const MAX_SLEEP_MS = 60_000;
 
 function validateWorkers(value: unknown, path: string): number {
   return requireInteger(value, path, 1, MAX_WORKERS);
@@ -58,12 +55,7 @@ function validateJob(value: unknown, path: string, seen: Map<number, string>): J
     );
   }
   seen.set(id, idPath);
-  return {
-    id,
-    cost: optionalInteger(fields.cost, fieldPath(path, "cost"), 0, MAX_COST, 0),
-    sleepMs: optionalInteger(fields.sleepMs, fieldPath(path, "sleepMs"), 0, MAX_SLEEP_MS, 0),
-    fail: optionalBoolean(fields.fail, fieldPath(path, "fail"), false),
-  };
+  return { id, ...validateJobFields(fields, path) };
 }
 
 /** Validates `workers`, `jobs`, then each job in order: the first problem is the one reported. */
@@ -76,66 +68,77 @@ export function validate(input: Fields): WorkerPoolInput {
   return { workers, jobs };
 }
 
-export class JobFailedError extends Error {
-  override readonly name = "JobFailedError";
-
-  constructor(readonly id: number) {
-    super(`job ${String(id)} failed`);
-  }
-}
-
-/**
- * One job: sleep without blocking, compute, maybe fail. `work` is synchronous and blocks the
- * event loop while it runs: no other job, timer or I/O callback advances meanwhile, so on Node
- * CPU cost is run one job at a time whatever the number of workers, and only the sleeps overlap.
- */
-export async function runJob(job: Job, signal: AbortSignal): Promise<string> {
-  // A zero sleep is skipped rather than awaited: Node turns a 0 ms timer into 1 ms, which would
-  // add a millisecond per job to a benchmark of pure CPU work.
-  if (job.sleepMs > 0) await sleep(job.sleepMs, undefined, { signal });
-  const value = work(job.id, job.cost);
-  if (job.fail) throw new JobFailedError(job.id);
-  return value;
-}
-
-function toResult(settled: Settled<Job, string>): JobResult {
-  const { id } = settled.job;
-  if (settled.ok) return { id, value: settled.value };
-  return {
-    id,
-    error: settled.error instanceof Error ? settled.error.message : String(settled.error),
-  };
+function runPoolJob(job: Job, signal: AbortSignal): Promise<string> {
+  return runJob(job, signal, "job");
 }
 
 export async function run(
   input: WorkerPoolInput,
-): Promise<{ output: { results: JobResult[] }; observed: Observed }> {
+): Promise<{ output: { results: JobResult[] }; observed: PoolObserved }> {
   const recorder = new Recorder();
-  const observedJob = recorder.observe((job: Job) => job.id, runJob);
+  const observedJob = recorder.observe((job: Job) => job.id, runPoolJob);
   const settled = await pool(input.jobs, input.workers, observedJob);
   const observed = recorder.finish();
-  const results = settled.map(toResult);
-  return { output: { results }, observed };
+  return { output: { results: resultsOf(settled) }, observed };
 }
 
-/** `size` jobs with ids `0 .. size-1`, each with the `cost` and `sleepMs` of `params`. */
-export function benchInput(size: number, params: Fields): WorkerPoolInput {
+function resultsOf(settled: readonly Settled<Job, string>[]): JobResult[] {
+  return settled.map((one) => ({ id: one.job.id, ...outcome(one) }));
+}
+
+/**
+ * How the bench runs the jobs: all on the event loop, the pool as it is, or over threads on
+ * every usable core (`parallel-pool.ts`). Without `mode`, the event loop.
+ */
+const MODES = ["event-loop", "parallel"] as const;
+
+export type WorkerPoolBench = WorkerPoolInput &
+  ({ readonly mode: "event-loop" } | { readonly mode: "parallel"; readonly threads: ParallelPool });
+
+/**
+ * `size` jobs with ids `0 .. size-1`, each with the `cost` and `sleepMs` of `params`, run in
+ * `params.mode`. Validates `workers`, `cost`, `sleepMs`, `mode`, in that order. No thread is
+ * started here: the first run starts them.
+ */
+export function benchInput(size: number, params: Fields): WorkerPoolBench {
   const workers = validateWorkers(params.workers, "params.workers");
   const cost = optionalInteger(params.cost, "params.cost", 0, MAX_COST, 0);
   const sleepMs = optionalInteger(params.sleepMs, "params.sleepMs", 0, MAX_SLEEP_MS, 0);
+  const mode =
+    params.mode === undefined ? "event-loop" : requireChoice(params.mode, "params.mode", MODES);
   const jobs = Array.from({ length: size }, (_, id): Job => ({ id, cost, sleepMs, fail: false }));
-  return { workers, jobs };
+  if (mode === "event-loop") return { workers, jobs, mode };
+  return { workers, jobs, mode, threads: new ParallelPool(jobs, workers) };
 }
 
-/** XOR of 16-hex-digit values, folded as two 32-bit halves so no BigInt is needed. */
-function xorDigest(values: readonly string[]): string {
-  let hi = 0;
-  let lo = 0;
-  for (const value of values) {
-    hi ^= Number.parseInt(value.slice(0, 8), 16);
-    lo ^= Number.parseInt(value.slice(8), 16);
-  }
-  return (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
+/** What one run of the bench's jobs tells the self-check: the ids run, then each result. */
+export interface BenchReport {
+  readonly ran: readonly number[];
+  readonly results: readonly JobResult[];
+}
+
+/** The pool's settled jobs, and the id of each job as it started. */
+export interface Noted {
+  readonly ran: readonly number[];
+  readonly settled: readonly Settled<Job, string>[];
+}
+
+/**
+ * Runs `jobs` with the pool, noting each id as its job starts: the self-check then covers what
+ * the pool ran as well as what it answered. Both modes run their jobs through this.
+ */
+export async function runNoted(jobs: Iterable<Job>, workers: number): Promise<Noted> {
+  const ran: number[] = [];
+  const notedJob = (job: Job, signal: AbortSignal): Promise<string> => {
+    ran.push(job.id);
+    return runPoolJob(job, signal);
+  };
+  return { ran, settled: await pool(jobs, workers, notedJob) };
+}
+
+/** Built once the clock has stopped, or on a thread, before posting. */
+export function toReport({ ran, settled }: Noted): BenchReport {
+  return { ran, results: resultsOf(settled) };
 }
 
 /** Ids `0 .. size-1`, each exactly once, or the self-check fails saying which job did not. */
@@ -152,31 +155,69 @@ function checkEachIdOnce(ids: readonly number[], size: number, verb: string): vo
 }
 
 /**
- * One measured run, then its self-check: the job function notes each id it runs, so the check
- * covers what the pool ran as well as what it answered.
+ * The check of every run, whatever its mode: every job ran and answered once, none failed; the
+ * answer is their number and the XOR of their values, which no order of completion changes.
  */
-export async function bench(input: WorkerPoolInput): Promise<{ elapsedNs: number; check: Check }> {
-  const ran: number[] = [];
-  const countedJob = (job: Job, signal: AbortSignal): Promise<string> => {
-    ran.push(job.id);
-    return runJob(job, signal);
-  };
-  const start = process.hrtime.bigint();
-  const settled = await pool(input.jobs, input.workers, countedJob);
-  const elapsedNs = Number(process.hrtime.bigint() - start);
-
-  const size = input.jobs.length;
-  checkEachIdOnce(ran, size, "ran");
+export function selfCheck(reports: readonly BenchReport[], size: number): Check {
   checkEachIdOnce(
-    settled.map((outcome) => outcome.job.id),
+    reports.flatMap((report) => report.ran),
+    size,
+    "ran",
+  );
+  const results = reports.flatMap((report) => report.results);
+  checkEachIdOnce(
+    results.map((result) => result.id),
     size,
     "answered",
   );
-  const values = settled.map((outcome) => {
-    if (!outcome.ok) throw new SelfCheckError(`job ${String(outcome.job.id)} failed`);
-    return outcome.value;
+  const values = results.map((result) => {
+    if ("error" in result) throw new SelfCheckError(result.error);
+    return result.value;
   });
-  return { elapsedNs, check: { count: values.length, digest: xorDigest(values) } };
+  return { count: values.length, digest: xorDigest(values) };
 }
 
-export const workerPool: PatternParts<WorkerPoolInput> = { validate, run, benchInput, bench };
+/** The clock stops when the pool settles; the results are built after. */
+async function onEventLoop(input: WorkerPoolInput): Promise<Measured> {
+  const start = process.hrtime.bigint();
+  const noted = await runNoted(input.jobs, input.workers);
+  const elapsedNs = since(start);
+  return { elapsedNs, reports: [toReport(noted)] };
+}
+
+/** The clock starts once the threads are ready: the first run starts them, untimed. */
+async function inParallel(threads: ParallelPool): Promise<Measured> {
+  await threads.ready();
+  const start = process.hrtime.bigint();
+  const reports = await threads.run();
+  return { elapsedNs: since(start), reports };
+}
+
+interface Measured {
+  readonly elapsedNs: number;
+  readonly reports: readonly BenchReport[];
+}
+
+function since(start: bigint): number {
+  return Number(process.hrtime.bigint() - start);
+}
+
+/** One measured run in the bench's mode, then its self-check. */
+export async function bench(input: WorkerPoolBench): Promise<Measurement> {
+  const { elapsedNs, reports } =
+    input.mode === "parallel" ? await inParallel(input.threads) : await onEventLoop(input);
+  return { elapsedNs, check: selfCheck(reports, input.jobs.length) };
+}
+
+/** Terminates the threads of `parallel` mode after the last run. */
+export async function release(input: WorkerPoolBench): Promise<void> {
+  if (input.mode === "parallel") await input.threads.close();
+}
+
+export const workerPool: PatternParts<WorkerPoolInput, WorkerPoolBench> = {
+  validate,
+  run,
+  benchInput,
+  bench,
+  release,
+};

@@ -17,15 +17,17 @@ export interface CliOptions {
   readonly keepStdinOpen?: boolean;
   /** The child is killed after this long, and its exit code is then `null`. */
   readonly timeoutMs?: number;
+  /** The child's environment, instead of this process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export function runCli(
   args: readonly string[],
   stdin = "",
-  { keepStdinOpen = false, timeoutMs = 20_000 }: CliOptions = {},
+  { keepStdinOpen = false, timeoutMs = 20_000, env = process.env }: CliOptions = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { timeout: timeoutMs });
+    const child = spawn(process.execPath, [CLI, ...args], { timeout: timeoutMs, env });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

@@ -16,11 +16,10 @@ export type CompareMode = "exact" | "multiset" | "set";
 /** A parameter is a number, or `"$input.<field>"` for that field of the case's input. */
 export type Param = number | string;
 
+/** A check's name and its parameters (`limit`, `target`, `fraction`, `slackMs`, `boundMs`). */
 export interface Invariant {
   readonly check: string;
-  readonly limit?: Param;
-  readonly target?: Param;
-  readonly fraction?: Param;
+  readonly [param: string]: Param | undefined;
 }
 
 export type Expected =
@@ -38,7 +37,8 @@ export interface SpecCase {
 
 export interface Spec {
   readonly pattern: string;
-  readonly invariants: readonly Invariant[];
+  /** Checked on every case that expects an output. */
+  readonly invariants?: readonly Invariant[];
   readonly bench: { readonly sizes: readonly number[]; readonly params: unknown };
   readonly cases: readonly SpecCase[];
 }

@@ -1,6 +1,7 @@
 /**
  * Virtual time for tests: `setTimeout` (global, `node:timers` and `node:timers/promises`) runs
- * only when the test moves the clock, so timing assertions hold exactly on any machine.
+ * only when the test moves the clock, and `Date.now()` reads that clock (from 0), so timing
+ * assertions hold exactly on any machine.
  */
 
 import { syncBuiltinESMExports } from "node:module";
@@ -12,7 +13,7 @@ import { mock } from "node:test";
  * Call it again after `mock.timers.reset()` to restore the real timers.
  */
 export function useVirtualTime(): void {
-  mock.timers.enable({ apis: ["setTimeout"] });
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
   syncBuiltinESMExports();
 }
 
@@ -27,5 +28,15 @@ export function useRealTime(): void {
  */
 export async function advance(ms: number): Promise<void> {
   mock.timers.tick(ms);
-  await new Promise((resolve) => setImmediate(resolve));
+  await flush();
+}
+
+/** The virtual clock in nanoseconds, for code that takes a clock (a live rate limiter). */
+export function virtualNs(): number {
+  return Date.now() * 1_000_000;
+}
+
+/** Lets every pending promise job and I/O callback run, without moving the clock. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,0 +1,38 @@
+/**
+ * One thread of the worker pool's `parallel` mode (`parallel-pool.ts`). It loads and says so;
+ * then, for each run, it receives the run's shared counter, runs its share of the pool's workers
+ * over the jobs handed out by that counter, and posts back what it ran. It serves runs until the
+ * pool terminates it.
+ *
+ * @module
+ */
+
+import { on } from "node:events";
+import { parentPort, workerData } from "node:worker_threads";
+
+import type { Job } from "./jobs.js";
+import { READY, type ThreadSetup } from "./parallel-pool.js";
+import { runNoted, toReport } from "./worker-pool.js";
+
+if (parentPort === null) throw new Error("parallel-pool-thread.js runs only as a worker thread");
+const port = parentPort;
+const { jobs, workers } = workerData as ThreadSetup;
+
+/**
+ * The jobs, as the threads hand them out between them. `Atomics.add` raises the shared index
+ * and returns its old value in one indivisible step, so no two threads take the same job and
+ * none is skipped; `pool` pulls from here only when one of its workers is free.
+ */
+function* handedOut(next: Int32Array): Generator<Job> {
+  for (;;) {
+    const job = jobs[Atomics.add(next, 0, 1)];
+    if (job === undefined) return;
+    yield job;
+  }
+}
+
+port.postMessage(READY);
+for await (const [next] of on(port, "message")) {
+  const handed = handedOut(new Int32Array(next as SharedArrayBuffer));
+  port.postMessage(toReport(await runNoted(handed, workers)));
+}

@@ -1,0 +1,3 @@
+import { testSpecCases } from "./support/spec-cases.js";
+
+await testSpecCases("sliding-window");
