@@ -21,14 +21,15 @@ compare *ARGS: setup-python
 # Set up everything from a fresh clone, then run every linter and every test.
 test-all: setup lint test
 
-# Every test suite: each language's native tests, the harness over all of them, and the site.
-test: test-python test-rust test-go test-ts test-harness test-site
+# Every test suite: each language's native tests, the extension's, the harness over all of them,
+# a smoke run of every benchmark, and the site.
+test: test-python test-rust test-go test-ts test-py-ext test-harness bench-smoke test-site
 
 # Every linter and formatter check, in every language.
 lint: lint-python lint-rust lint-go lint-ts
 
-# Create the virtual environment and build every runner.
-setup: setup-python build
+# Create the virtual environment and build every runner and the Rust extension for Python.
+setup: setup-python build build-py-ext
 
 # Create .venv with the pinned tools and install the cookbook's Python package and the harness.
 setup-python:
@@ -51,12 +52,18 @@ build-go:
 build-ts:
     cd typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-# ruff (lint and format) and mypy --strict over the Python package and the harness.
-lint-python: setup-python
-    {{ venv }}/bin/ruff check python harness
-    {{ venv }}/bin/ruff format --check python harness
+# Build the Rust extension for Python (pyo3, maturin) into .venv as the package cookbook_rs.
+build-py-ext: setup-python
+    VIRTUAL_ENV={{ venv }} {{ venv }}/bin/maturin develop --release --quiet -m rust/cookbook-py/Cargo.toml
+
+# ruff (lint and format) and mypy --strict over the Python package, the extension's Python side
+# and the harness.
+lint-python: build-py-ext
+    {{ venv }}/bin/ruff check python harness rust/cookbook-py
+    {{ venv }}/bin/ruff format --check python harness rust/cookbook-py
     cd python && {{ venv }}/bin/mypy
     cd harness && {{ venv }}/bin/mypy
+    cd rust/cookbook-py && {{ venv }}/bin/mypy
 
 # rustfmt and clippy with warnings as errors.
 lint-rust:
@@ -75,15 +82,19 @@ lint-ts: build-ts
 
 # Rewrite every file the formatters would change.
 fmt: setup-python
-    {{ venv }}/bin/ruff format python harness
-    {{ venv }}/bin/ruff check --fix python harness
+    {{ venv }}/bin/ruff format python harness rust/cookbook-py
+    {{ venv }}/bin/ruff check --fix python harness rust/cookbook-py
     cd rust && cargo fmt --all
     cd go && gofmt -w .
     cd typescript && npm run format
 
-# The Python implementations' native tests (pytest, both the asyncio and the threads variants).
-test-python: setup-python
+# The Python implementations' native tests (pytest: the asyncio, threads and Rust-extension variants).
+test-python: build-py-ext
     {{ py }} -m pytest python/tests -q
+
+# The Rust extension's tests, from Python (threads hammering the cache and the limiters).
+test-py-ext: build-py-ext
+    {{ py }} -m pytest rust/cookbook-py/tests -q
 
 # The Rust native tests.
 test-rust:
@@ -116,6 +127,19 @@ setup-browser:
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# The benchmark suite: `just bench` (full: 5 rounds, sizes to a million, writes docs/results/),
+# `just bench quick` (a smoke run); more options: `just bench full --help`.
+bench profile="full" *ARGS: setup
+    {{ py }} -m cookbook_harness bench --profile {{ profile }} {{ ARGS }}
+
+# Every benchmark once, small, checking that each still runs and reports sane figures.
+bench-smoke: setup
+    {{ py }} -m cookbook_harness bench --profile quick --output-dir build/bench-quick > /dev/null
+
+# The Rust extension against pure Python: the parallel speed-up and the cost per operation.
+bench-native *ARGS: build-py-ext
+    {{ py }} rust/cookbook-py/benchmarks/native_vs_python.py {{ ARGS }}
 
 # Fingerprint new spec cases, so that a published case can never silently change.
 publish-spec: setup-python

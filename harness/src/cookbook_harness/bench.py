@@ -124,6 +124,13 @@ def run(
     return points
 
 
+def benches(impl: Implementation, workload: str, cases: int) -> bool:
+    try:
+        return runners.benches(impl, workload, cases)
+    except (runners.RunnerError, proc.ToolMissingError):
+        return True  # measure() reports the broken runner on its row
+
+
 def _once(
     impl: Implementation,
     request: dict[str, Any],

@@ -57,6 +57,25 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         version=(PYTHON, "--version"),
     ),
     Implementation(
+        name="python-rust",
+        label="Python + Rust (pyo3)",
+        language="python",
+        cwd=ROOT / "python",
+        build=(
+            (
+                str(ROOT / ".venv/bin/maturin"),
+                "develop",
+                "--release",
+                "--quiet",
+                "-m",
+                str(ROOT / "rust/cookbook-py/Cargo.toml"),
+            ),
+        ),
+        artifact=ROOT / "rust/cookbook-py/python/cookbook_rs/_native.abi3.so",
+        command=(PYTHON, "-m", "cookbook.runner", "--variant", "rust"),
+        version=("rustc", "--version"),
+    ),
+    Implementation(
         name="rust",
         label="Rust (tokio)",
         language="rust",

@@ -79,6 +79,26 @@ def list_patterns(impl: Implementation) -> Listing:
         ) from exc
 
 
+_listings: dict[str, Listing] = {}
+
+
+def listing(impl: Implementation) -> Listing:
+    """`list_patterns`, asked once per implementation and process."""
+    if impl.name not in _listings:
+        _listings[impl.name] = list_patterns(impl)
+    return _listings[impl.name]
+
+
+def benches(impl: Implementation, workload: str, cases: int) -> bool:
+    """Whether `impl` can bench `workload`: a benchmark it lists, or a pattern it implements
+    with fewer than all of its `cases` skipped (a pattern skipped whole has nothing to time)."""
+    found = listing(impl)
+    if workload in found.benchmarks:
+        return True
+    skips = found.patterns.get(workload)
+    return skips is not None and len(skips) < cases
+
+
 @dataclass
 class Batch:
     """The answers of one `run` over a batch of cases, by case id, and how the process ended."""

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import stats
-from .bench import Point, measure
+from .bench import Point, benches, measure
 from .conformance import Progress
 from .implementations import Implementation
+from .spec import load_all
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,12 @@ def run(
     for sweep in profile.sweeps:
         if only and sweep.name not in only:
             continue
-        mine = [i for i in impls if not sweep.only or i.name in sweep.only]
+        cases = {s.pattern: len(s.cases) for s in load_all()}.get(sweep.pattern, 1)
+        mine = [
+            i
+            for i in impls
+            if (not sweep.only or i.name in sweep.only) and benches(i, sweep.pattern, cases)
+        ]
         if not mine:
             continue
         curve = Curve(sweep)
