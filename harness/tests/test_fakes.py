@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cookbook_harness import conformance, runners
 from cookbook_harness.spec import PatternSpec
 
@@ -57,3 +59,13 @@ def test_disagreements_group_the_languages() -> None:
         {("p", "c"): {"a": "1", "b": "1", "c": "2"}, ("p", "d"): {"a": "1"}}
     )
     assert found == [{"pattern": "p", "case": "c", "groups": [["a", "b"], ["c"]]}]
+
+
+def test_a_pattern_skipped_whole_is_not_benched(monkeypatch: pytest.MonkeyPatch) -> None:
+    listing = runners.Listing(
+        "fake", {"worker-pool": {"a": "why", "b": "why"}, "fan-in": {"a": "why"}}
+    )
+    monkeypatch.setitem(runners._listings, "fake-sequential", listing)
+    assert not runners.benches(fake("sequential"), "worker-pool", cases=2)
+    assert runners.benches(fake("sequential"), "fan-in", cases=2)
+    assert not runners.benches(fake("sequential"), "many-tasks", cases=1)

@@ -106,14 +106,15 @@ def run(
     repeat: int,
     progress: Progress,
 ) -> list[Point]:
-    """Bench each pattern at `size` (default: the spec's first size) on every implementation."""
+    """Bench each pattern at `size` (default: the spec's first size) on every implementation
+    that has it."""
     points: list[Point] = []
     for spec in specs:
         if spec.bench is None or spec.pattern not in BENCH_CHECKS:
             continue
         n = size or spec.bench["sizes"][0]
         points += measure(
-            impls,
+            [i for i in impls if benches(i, spec.pattern, len(spec.cases))],
             spec.pattern,
             n,
             spec.bench["params"],
