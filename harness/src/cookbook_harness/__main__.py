@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     bnc.add_argument("--profile", choices=sorted(suite.PROFILES), default="quick")
     bnc.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
     bnc.add_argument("--sweep", action="append", help="only this sweep; repeatable")
+    bnc.add_argument(
+        "--rounds", type=int, help="processes per point, interleaved (default: the profile's)"
+    )
     bnc.add_argument(
         "--sleep-ms",
         type=int,
@@ -148,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_bench(args: argparse.Namespace, impls: list[Implementation], argv: list[str] | None) -> int:
     profile = suite.PROFILES[args.profile]
+    if args.rounds is not None:
+        if args.rounds < 1:
+            progress("error: --rounds must be at least 1")
+            return 2
+        profile = dataclasses.replace(profile, rounds=args.rounds)
     if args.sleep_ms is not None:
         if not 1 <= args.sleep_ms <= 600_000:
             progress("error: --sleep-ms must be from 1 to 600000")

@@ -11,7 +11,7 @@ from typing import Any
 from .charts import line_chart
 from .implementations import Implementation
 from .report import axis_value, human_ns
-from .suite import Curve
+from .suite import PROFILES, Curve
 
 
 def table(curve: Curve, impls: list[Implementation]) -> str:
@@ -61,7 +61,17 @@ def write(
 ) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = {i.name: i.label for i in impls}
-    sweeps = [c.as_json() for c in curves]
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    sweeps = [{**c.as_json(), "generated": stamp, "command": command} for c in curves]
+    path = out_dir / "bench.json"
+    # A run of some sweeps replaces those and keeps the others, each with its own provenance,
+    # so that a long suite can be measured in parts.
+    fresh = {s["name"] for s in sweeps}
+    kept = []
+    if path.exists():
+        old = json.loads(path.read_text())
+        if old.get("profile") == profile:
+            kept = [s for s in old.get("sweeps", []) if s["name"] not in fresh]
     for sweep in sweeps:
         if sweep["axis"] == "mode":
             continue  # two categories: the table and its speed-ups say it better than a chart
@@ -75,13 +85,16 @@ def write(
         if svg:
             (out_dir / f"{sweep['name']}.svg").write_text(svg + "\n")
             sweep["chart"] = f"{sweep['name']}.svg"
+    order = [s.name for s in PROFILES[profile].sweeps]
+    merged = sorted(
+        [*kept, *sweeps], key=lambda s: order.index(s["name"]) if s["name"] in order else 99
+    )
     report = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated": stamp,
         "command": command,
         "profile": profile,
         "machine": machine,
-        "sweeps": sweeps,
+        "sweeps": merged,
     }
-    path = out_dir / "bench.json"
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     return path

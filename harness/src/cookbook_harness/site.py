@@ -191,7 +191,14 @@ def sweep_section(sweep: dict[str, Any], page_dir: str) -> str:
 
 
 def bench_page(report: dict[str, Any], page_dir: str = "results/") -> str:
-    sections = [sweep_section(s, page_dir) for s in report.get("sweeps", [])]
+    sections = []
+    for sweep in report.get("sweeps", []):
+        when = (
+            f"*This sweep: {sweep['generated']}, `{sweep['command']}`.*"
+            if "generated" in sweep
+            else ""
+        )
+        sections.append(sweep_section(sweep, page_dir) + ("\n\n" + when if when else ""))
     return "\n\n".join([*sections, provenance(report)])
 
 

@@ -5,10 +5,10 @@
  * Each thread is an isolate of its own, with its own event loop, that runs the same `pool` over
  * its share of the `workers` (`parallel-pool-thread.ts`). The threads take jobs from one shared
  * counter in a `SharedArrayBuffer`, raised with `Atomics.add`: a job is handed out when a
- * thread's worker is free to run it, as on the event loop, and without a message per job: a
+ * thread's worker is free to run it, as on the event loop, and without a message per job. A
  * message to a thread and its answer back take tens of microseconds, about what a job of cost
- * 2000 computes and many times a job of cost 100.
- * Each thread posts its results back once, when the jobs run out.
+ * 2000 computes and many times a job of cost 100; each thread posts its results back once, when
+ * the jobs run out.
  *
  * The threads are started once and serve every run of a benchmark, as a program keeps its
  * thread pool: each thread's JIT warms up over the runs as the event loop's does, so that the
