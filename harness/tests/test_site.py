@@ -116,4 +116,51 @@ def test_bench_page_shows_chart_medians_fits_and_provenance() -> None:
 
 
 def test_bench_page_without_results_says_what_to_run() -> None:
-    assert "just bench --profile full" in render("<!-- results: bench -->", None, None)
+    assert "just bench" in render("<!-- results: bench -->", None, None)
+
+
+def test_million_table_sits_beside_the_published_figures() -> None:
+    sweep = {
+        "name": "many-tasks-spawn",
+        "pattern": "many-tasks",
+        "params": {"variant": "spawn"},
+        "points": [
+            {"language": "go", "x": 1, "status": "ok", "process_max_rss_kib": [10240, 10240]},
+            {
+                "language": "go",
+                "x": 1_000_000,
+                "status": "ok",
+                "process_max_rss_kib": [2_000_000, 3_000_000, 2_500_000],
+                "launch_ns": [4_000_000_000],
+            },
+        ],
+        "fits": {"go": {"bytes_per_unit": 2600.0, "baseline_bytes": 10 * 2**20}},
+    }
+    page = render("<!-- results: million -->", None, {"sweeps": [sweep]})
+    assert "| Go | 10.0 MB | 2,441.4 MB | 2,658 MB | 2,586 MB | 2,600 B | 10.0 MB | 4 s |" in page
+
+
+def test_native_section_shows_speedups_ratios_and_provenance() -> None:
+    native = {
+        "provenance": {
+            "date": "2026-11-22",
+            "machine": {"cpu": "Test CPU", "cores": 2},
+            "versions": {"python": "3.11.7"},
+        },
+        "speedup": [
+            {
+                "implementation": "Rust pool",
+                "one_thread_ms": 104.0,
+                "two_threads_ms": 52.0,
+                "speedup": 2.0,
+            }
+        ],
+        "per_op": [
+            {"operation": "cache get", "python_ns": 2888, "extension_ns": 319, "ratio": 0.11}
+        ],
+    }
+    page = render("<!-- results: native -->", None, None, native)
+    assert "| Rust pool | 104.0 ms | 52.0 ms | x2.00 |" in page
+    assert "| cache get | 2,888 ns | 319 ns | x0.11 |" in page
+    assert "on Test CPU (2 cores); versions: python 3.11.7" in page
+    assert "just bench-native" in render("<!-- results: native -->", None)

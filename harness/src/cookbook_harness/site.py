@@ -202,15 +202,110 @@ def bench_page(report: dict[str, Any], page_dir: str = "results/") -> str:
     return "\n\n".join([*sections, provenance(report)])
 
 
+PUBLISHED: dict[str, dict[str, float]] = {
+    # Peak MB at one million tasks each sleeping 10 s, from "How much memory do you need to run
+    # 1 million concurrent tasks?" and its 2024 rerun.
+    "2023 (Rust 1.69, Go 1.18, Node 12, Python 3.10)": {
+        "rust": 213.6,
+        "go": 2658,
+        "typescript": 494,
+        "python-asyncio": 2232,
+    },
+    "2024 (Rust 1.82, Go 1.23, Node 23, Python 3.13)": {
+        "rust": 439,
+        "rust join_all": 207,
+        "go": 2586,
+        "typescript": 564,
+        "python-asyncio": 1276,
+    },
+}
+
+
+def million_table(bench: dict[str, Any]) -> str:
+    """Our peak memory per N beside the published figures at one million tasks."""
+    rows: dict[str, dict[int, float]] = {}
+    launch: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+    for sweep in bench.get("sweeps", []):
+        if sweep["pattern"] != "many-tasks":
+            continue
+        suffix = {"join-all": " join_all", "work": " with work"}.get(sweep["params"]["variant"], "")
+        for p in sweep["points"]:
+            if p.get("status") == "ok" and p.get("process_max_rss_kib"):
+                key = p["language"] + suffix
+                rss = sorted(p["process_max_rss_kib"])[len(p["process_max_rss_kib"]) // 2]
+                rows.setdefault(key, {})[p["x"]] = rss / 1024
+                if p["x"] == max(q["x"] for q in sweep["points"]) and p.get("launch_ns"):
+                    launch[key] = sorted(p["launch_ns"])[len(p["launch_ns"]) // 2]
+        for lang, fit in (sweep.get("fits") or {}).items():
+            fits[lang + suffix] = fit
+    if not rows:
+        return "!!! note\n    No many-tasks results yet: run `just bench`."
+    sizes = sorted({n for r in rows.values() for n in r})
+    years = list(PUBLISHED)
+    head = ["| tasks |", *(f" {n:,} |" for n in sizes), *(f" {y} |" for y in years)]
+    head += [" bytes per task (fit) |", " baseline (fit) |", " launch at the largest N |"]
+    out = ["".join(head), "|---|" + "---:|" * (len(sizes) + len(years) + 3)]
+    for key, by_n in rows.items():
+        base = key.replace(" with work", "")
+        name = label(base.split(" join_all")[0]) + key[len(base.split(" join_all")[0]) :]
+        cells = [f"{by_n[n]:,.1f} MB" if n in by_n else "-" for n in sizes]
+        cells += [f"{PUBLISHED[y][key]:,} MB" if key in PUBLISHED[y] else "-" for y in years]
+        fit = fits.get(key) or {}
+        per_task = fit.get("bytes_per_unit")
+        baseline = fit.get("baseline_bytes")
+        cells.append(f"{per_task:,.0f} B" if per_task is not None else "-")
+        cells.append(f"{baseline / 2**20:,.1f} MB" if baseline is not None else "-")
+        cells.append(human_ns(launch[key]) if key in launch else "-")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def native_section(native: dict[str, Any]) -> str:
+    """The extension against pure Python: the parallel speed-up and the cost per operation."""
+    prov = native.get("provenance", {})
+    machine = prov.get("machine", {})
+    out = [
+        "| CPU-bound batch | 1 thread | 2 threads | speed-up |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {x['implementation']} | {x['one_thread_ms']:.1f} ms | {x['two_threads_ms']:.1f} ms "
+            f"| x{x['speedup']:.2f} |"
+            for x in native.get("speedup", [])
+        ),
+        "",
+        "| one operation | pure Python | through the extension | extension / Python |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {x['operation']} | {x['python_ns']:,.0f} ns | {x['extension_ns']:,.0f} ns "
+            f"| x{x['ratio']:.2f} |"
+            for x in native.get("per_op", [])
+        ),
+        "",
+        f"*Measured {prov.get('date', '?')} by `just bench-native` on {machine.get('cpu', '?')} "
+        f"({machine.get('cores', '?')} cores); versions: "
+        + ", ".join(f"{k} {v}" for k, v in prov.get("versions", {}).items())
+        + ".*",
+    ]
+    return "\n".join(out)
+
+
 def render(
-    markdown: str, report: dict[str, Any] | None, bench: dict[str, Any] | None = None
+    markdown: str,
+    report: dict[str, Any] | None,
+    bench: dict[str, Any] | None = None,
+    native: dict[str, Any] | None = None,
 ) -> str:
     def replace(match: re.Match[str]) -> str:
         what = match.group(1)
-        if what == "bench":
+        if what == "native":
+            if native is None:
+                return "!!! note\n    No results yet: run `just bench-native`."
+            return native_section(native)
+        if what in ("bench", "million"):
             if bench is None:
-                return "!!! note\n    No benchmark results yet: run `just bench --profile full`."
-            return bench_page(bench)
+                return "!!! note\n    No benchmark results yet: run `just bench`."
+            return bench_page(bench) if what == "bench" else million_table(bench)
         if report is None:
             return "!!! note\n    No results yet: run `just compare` to measure them."
         return matrix(report) if what == "matrix" else pattern_table(report, what)
@@ -220,4 +315,6 @@ def render(
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
     """The mkdocs hook: fill in every results marker of the page."""
-    return render(markdown, load(), load(RESULTS_DIR / "bench.json"))
+    return render(
+        markdown, load(), load(RESULTS_DIR / "bench.json"), load(RESULTS_DIR / "native.json")
+    )
