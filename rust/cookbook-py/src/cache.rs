@@ -32,6 +32,7 @@ impl Cache {
         })
     }
 
+    // --8<-- [start:python-rust]
     /// The value of `key`, or None if the cache holds none.
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         let key = args::integer("key", key, &Integer::UNSIGNED)?;
@@ -68,4 +69,5 @@ impl Cache {
                 .block_on(self.inner.get_or_compute(key, compute))
         }))
     }
+    // --8<-- [end:python-rust]
 }

@@ -258,6 +258,7 @@ impl Limiter {
         })
     }
 
+    // --8<-- [start:python-rust]
     /// Block until this caller's admission; return when it was asked, admitted and let
     /// through. The GIL is released while it waits.
     fn acquire(&self, py: Python<'_>) -> Admission {
@@ -267,6 +268,7 @@ impl Limiter {
         });
         admission.into()
     }
+    // --8<-- [end:python-rust]
 
     /// Nanoseconds since the limiter was created, on the clock it decides with.
     fn now_ns(&self) -> u64 {

@@ -45,6 +45,7 @@ impl WorkerPool {
         })
     }
 
+    // --8<-- [start:python-rust]
     /// `work(seed, cost)` for every seed, computed by the pool's workers, in the order of
     /// `seeds`. The GIL is released until every value is in.
     fn map(
@@ -73,6 +74,7 @@ impl WorkerPool {
         }
         Ok(values)
     }
+    // --8<-- [end:python-rust]
 
     /// Shut the pool's threads down, once the calls running on it have finished. A closed
     /// pool refuses new calls; closing it again does nothing.
