@@ -51,3 +51,20 @@ def test_a_missing_tool_says_what_to_install() -> None:
 def test_a_child_that_ignores_its_input_does_not_block() -> None:
     done = proc.run([sys.executable, "-c", "pass"], stdin="x" * 1_000_000, timeout=30)
     assert done.returncode == 0
+
+
+def test_peak_memory_is_the_childs_own_not_the_harness_size() -> None:
+    # The harness holds 200 MB; a small child forked from it would report at least that through
+    # wait4, since Linux keeps the peak across execve. Through GNU time it reports its own.
+    ballast = bytearray(200 * 2**20)
+    small = proc.run([sys.executable, "-c", "pass"], timeout=30, peak_memory=True)
+    big = proc.run(
+        [sys.executable, "-c", "x = bytearray(100 * 2**20); x[-1] = 1"],
+        timeout=30,
+        peak_memory=True,
+    )
+    assert ballast[-1] == 0
+    assert small.returncode == 0
+    assert 1_000 < small.max_rss_kib < 100 * 1024
+    assert big.max_rss_kib > small.max_rss_kib + 90 * 1024
+    assert small.argv[0] == sys.executable  # the wrapper does not show in reports

@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,8 @@ class Completed:
     cpu_ns: int
     """User plus system CPU time of the child (and of children it waited for)."""
     max_rss_kib: int
-    """Peak resident set size of the child, from wait4's rusage (kilobytes on Linux)."""
+    """Peak resident set size of the child in KiB: from GNU time when `peak_memory` was asked
+    for, else from wait4's rusage (which, on Linux, counts the harness's own size at the fork)."""
     timeout: float
 
     @property
@@ -55,6 +57,9 @@ class ToolMissingError(RuntimeError):
     """The program to run is not installed; the message says what to install."""
 
 
+TIME = Path("/usr/bin/time")
+
+
 def run(
     argv: Sequence[str | Path],
     *,
@@ -62,14 +67,29 @@ def run(
     cwd: Path | None = None,
     stdin: str = "",
     env: Mapping[str, str] | None = None,
+    peak_memory: bool = False,
 ) -> Completed:
     """Run `argv` to completion or until `timeout` seconds have passed, feeding `stdin`.
 
     The child starts in a session of its own so that a timeout kills whatever it started too.
     Its output is read on threads so that a child that fills a pipe cannot deadlock against us
     while we are still writing its input.
+
+    With `peak_memory`, the child runs under GNU time. Linux keeps a process's peak resident size
+    across `execve`, so a child forked from the harness would report at least the harness's own
+    size; forked from `time`, a process of a megabyte, it reports its own.
     """
     args = tuple(str(a) for a in argv)
+    if peak_memory and not TIME.exists():
+        raise ToolMissingError(
+            f"{TIME} is missing: install Debian's `time` package to measure peak memory"
+        )
+    report: Path | None = None
+    if peak_memory:
+        handle, name = tempfile.mkstemp(prefix="peak-", suffix=".txt")
+        os.close(handle)
+        report = Path(name)
+        args = (str(TIME), "--format=%M", f"--output={report}", *args)
     start = time.perf_counter_ns()
     try:
         child = subprocess.Popen(  # noqa: S603 - an argument list from our own table, no shell
@@ -118,6 +138,14 @@ def run(
     for t in readers:
         t.join(timeout=5)
     cpu = round((usage.ru_utime + usage.ru_stime) * 1e9)
+    peak = usage.ru_maxrss
+    if report is not None:
+        text = report.read_text().strip().splitlines()
+        report.unlink()
+        # GNU time writes "Command exited with non-zero status N" before the figure, and
+        # nothing at all when the child was killed at its timeout.
+        peak = int(text[-1]) if text and text[-1].isdigit() else 0
+        args = args[3:]
     return Completed(
         argv=args,
         returncode=None if timed_out else child.returncode,
@@ -125,7 +153,7 @@ def run(
         stderr="".join(err),
         wall_ns=wall,
         cpu_ns=cpu,
-        max_rss_kib=usage.ru_maxrss,
+        max_rss_kib=peak,
         timeout=timeout,
     )
 

@@ -141,7 +141,13 @@ def run_batch(impl: Implementation, cases: Iterable[Case], timeout: float = RUN_
 def bench(
     impl: Implementation, request: dict[str, Any], timeout: float = BENCH_TIMEOUT
 ) -> tuple[dict[str, Any], proc.Completed]:
-    done = proc.run(impl.argv("bench"), cwd=ROOT, stdin=json.dumps(request) + "\n", timeout=timeout)
+    done = proc.run(
+        impl.argv("bench"),
+        cwd=ROOT,
+        stdin=json.dumps(request) + "\n",
+        timeout=timeout,
+        peak_memory=True,
+    )
     if done.returncode != 0:
         raise RunnerError(f"{impl.name} bench: {done.describe()}")
     try:
