@@ -1,6 +1,9 @@
 """`python -m cookbook.runner` as the harness starts it: exit codes, stderr, answers."""
 
+import asyncio
 import json
+import os
+import platform
 import subprocess
 import sys
 from functools import reduce
@@ -46,16 +49,32 @@ def assert_one_line_error(done: subprocess.CompletedProcess[bytes], code: int) -
 def test_list_names_the_implementation_and_its_patterns(variant: str) -> None:
     done = runner("--variant", variant, "list")
     assert done.returncode == 0
-    assert answers(done) == [
-        {
-            "protocol": 1,
-            "implementation": f"python-{variant}",
-            "patterns": {
-                slug: {"skip": dict(implementation(variant).skips.get(slug, {}))}
-                for slug in TABLES[variant]
-            },
-        }
-    ]
+    [listing] = answers(done)
+    assert listing["protocol"] == 1
+    assert listing["implementation"] == f"python-{variant}"
+    assert listing["patterns"] == {
+        slug: {"skip": dict(implementation(variant).skips.get(slug, {}))}
+        for slug in TABLES[variant]
+    }
+
+
+def test_list_names_the_asyncio_benchmarks_and_the_runtime_it_runs_on() -> None:
+    [listing] = answers(runner("--variant", "asyncio", "list"))
+    assert listing["benchmarks"] == ["many-tasks"]
+    loop = asyncio.new_event_loop()
+    loop.close()
+    assert listing["runtime"] == {
+        "eventLoop": f"{type(loop).__module__}.{type(loop).__qualname__}",
+        "python": platform.python_version(),
+        "gil": True,
+        "cpuCount": os.cpu_count(),
+    }
+
+
+@pytest.mark.parametrize("variant", ["threads", "rust"])
+def test_list_has_no_benchmarks_where_there_are_none(variant: str) -> None:
+    [listing] = answers(runner("--variant", variant, "list"))
+    assert set(listing) == {"protocol", "implementation", "patterns"}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -142,6 +161,7 @@ def test_bench_answers_times_and_a_check_the_harness_can_verify(variant: str) ->
     assert answer["pattern"] == "worker-pool"
     assert answer["size"] == 300
     assert answer["check"] == {"count": 300, "digest": digest}
+    assert "launchNs" not in answer  # only many-tasks reports it
     assert len(answer["elapsedNs"]) == 3
     assert all(isinstance(ns, int) and ns > 0 for ns in answer["elapsedNs"])
 
@@ -165,6 +185,62 @@ def test_bench_answers_invalid_parameters_as_errors(line: dict[str, Any], field:
     assert answer["status"] == "error"
     assert answer["error"]["field"] == field
     assert answer["error"]["message"].startswith(field + " ")
+
+
+@pytest.mark.parametrize("variant", ["spawn", "work"])
+def test_many_tasks_answers_a_launch_time_per_run(variant: str) -> None:
+    line = {"pattern": "many-tasks", "size": 50, "params": {"sleepMs": 1, "variant": variant}}
+    done = runner("--variant", "asyncio", "bench", stdin=json.dumps(line | {"repeat": 2}).encode())
+    assert done.returncode == 0, done.stderr
+    [answer] = answers(done)
+    assert answer["status"] == "ok"
+    assert answer["pattern"] == "many-tasks"
+    assert answer["check"] == ({"count": 50, "sum": 1225} if variant == "work" else {"count": 50})
+    assert len(answer["launchNs"]) == len(answer["elapsedNs"]) == 2
+    for launch, whole in zip(answer["launchNs"], answer["elapsedNs"], strict=True):
+        assert 0 < launch <= whole
+
+
+@pytest.mark.parametrize(
+    ("variant", "pattern", "params", "field"),
+    [
+        ("asyncio", "many-tasks", {"variant": "spawn"}, "params.sleepMs"),
+        ("asyncio", "many-tasks", {"sleepMs": 1, "variant": "join-all"}, "params.variant"),
+        ("asyncio", "worker-pool", {"workers": 1, "mode": "gpu"}, "params.mode"),
+        ("threads", "worker-pool", {"workers": 1, "mode": "parallel"}, "params.mode"),
+        ("rust", "worker-pool", {"workers": 1, "mode": "event-loop"}, "params.mode"),
+    ],
+)
+def test_bench_answers_invalid_benchmark_parameters_as_errors(
+    variant: str, pattern: str, params: dict[str, Any], field: str
+) -> None:
+    line = {"pattern": pattern, "size": 5, "params": params}
+    done = runner("--variant", variant, "bench", stdin=json.dumps(line).encode())
+    assert done.returncode == 0, done.stderr
+    [answer] = answers(done)
+    assert answer["status"] == "error"
+    assert answer["error"]["field"] == field
+    assert answer["error"]["message"].startswith(field + " ")
+
+
+MANY_TASKS_BENCH = b'{"pattern": "many-tasks", "size": 1, "params": {}}'
+MANY_TASKS_CASE = b'{"id": "x", "pattern": "many-tasks", "input": {}}'
+
+
+@pytest.mark.parametrize(
+    ("variant", "command", "stdin", "problem"),
+    [
+        ("threads", "bench", MANY_TASKS_BENCH, 'pattern "many-tasks" is not implemented by'),
+        ("rust", "bench", MANY_TASKS_BENCH, 'pattern "many-tasks" is not implemented by'),
+        ("asyncio", "run", MANY_TASKS_CASE, '"many-tasks" is a benchmark of python-asyncio, with'),
+    ],
+)
+def test_many_tasks_is_a_benchmark_of_asyncio_alone(
+    variant: str, command: str, stdin: bytes, problem: str
+) -> None:
+    done = runner("--variant", variant, command, stdin=stdin)
+    assert assert_one_line_error(done, 3).startswith(f"error: line 1: {problem}")
+    assert done.stdout == b""
 
 
 @pytest.mark.parametrize(

@@ -4,5 +4,7 @@
 - `fields`: validation with field paths (`jobs[2].cost`);
 - `observe`: the in-flight counter and the events that prove concurrency;
 - `registry`: one table of patterns per variant, with the skips from `cookbook/skips.json`;
-- one module per pattern (`worker_pool`): its validator, run and bench functions.
+- one module per pattern (`worker_pool`): its validator, run and bench functions;
+- `many_tasks`: the benchmark-only workload, `parallel_pool`: the worker pool's `parallel` mode,
+  and `runtime`: the settings `list` reports, for asyncio.
 """

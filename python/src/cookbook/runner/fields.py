@@ -42,6 +42,11 @@ def array_at(value: object, path: str, most: int | None = None) -> list[object]:
     return value
 
 
+def _shown(value: object) -> str:
+    """What was received, as a message shows it: a string quoted, anything else by its type."""
+    return f'"{value}"' if isinstance(value, str) else kind(value)
+
+
 class Fields:
     """A JSON object under validation, and the path where it sits (`""` at the root)."""
 
@@ -83,9 +88,20 @@ class Fields:
         named = ", ".join(f'"{option}"' for option in options)
         path, value = self.at(key), self._get(key, f"one of {named}", None)
         if not isinstance(value, str) or value not in options:
-            got = f'"{value}"' if isinstance(value, str) else kind(value)
-            raise FieldError(path, f"{path} must be one of {named}, got {got}")
+            raise FieldError(path, f"{path} must be one of {named}, got {_shown(value)}")
         return value
+
+    def optional_choice(self, key: str, options: tuple[str, ...]) -> str | None:
+        """One of `options`, or None when the field is absent."""
+        return self.choice(key, options) if key in self._values else None
+
+    def absent(self, key: str, reason: str) -> None:
+        """Refuse the field `key` if it is given, for `reason`: a field that a reader cannot honour
+        is an error rather than ignored, so that nothing runs other than what was asked for."""
+        if key in self._values:
+            path = self.at(key)
+            got = _shown(self._values[key])
+            raise FieldError(path, f"{path} must be absent: {reason}, got {got}")
 
     def obj(self, key: str) -> "Fields":
         """A required object, read through its own `Fields`."""

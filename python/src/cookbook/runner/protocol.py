@@ -1,14 +1,15 @@
 """The runner protocol (docs/contract.md): requests in, answers out, for any pattern.
 
 A pattern plugs in as a `Pattern`: a validator, a run function, and a bench input builder with its
-bench function. This module does everything else: decoding lines, skips, error answers, repeats
-and the exit codes.
+bench function. A benchmark-only workload (docs/benchmarks.md) plugs in as a `Benchmark`, which
+has the bench half alone. This module does everything else: decoding lines, skips, error answers,
+repeats and the exit codes.
 """
 
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TextIO, TypedDict, TypeVar
+from typing import Any, Generic, NotRequired, TextIO, TypedDict, TypeVar
 
 from cookbook.runner.fields import FieldError, Fields, kind
 from cookbook.runner.observe import Observed
@@ -18,6 +19,7 @@ MAX_BENCH_SIZE = 10_000_000
 MAX_REPEAT = 1_000
 
 In = TypeVar("In")  # the input a pattern's validator builds
+BenchIn = TypeVar("BenchIn")  # the input a benchmark-only workload's `size` and `params` build
 
 
 class Unusable(Exception):
@@ -39,10 +41,12 @@ class Ran(TypedDict):
 
 
 class Measured(TypedDict):
-    """One timed bench run: the measured region's length and the pattern's `check` of its answer."""
+    """One timed bench run: the measured region's length and the pattern's `check` of its answer;
+    for a workload that starts tasks, also the time until the last one was started."""
 
     elapsedNs: int
     check: dict[str, Any]
+    launchNs: NotRequired[int]
 
 
 @dataclass(frozen=True)
@@ -60,21 +64,40 @@ class Pattern(Generic[In]):
 
 
 @dataclass(frozen=True)
+class Benchmark(Generic[BenchIn]):
+    """A benchmark-only workload: `bench` measures it as it does a pattern, but it has no spec and
+    no cases to `run`."""
+
+    bench_input: Callable[[int, Fields], BenchIn]
+    """Build the benchmark input from `size` and `params`; raise `FieldError` on bad input."""
+    bench: Callable[[BenchIn], Measured]
+    """Run the benchmark input once, timed; raise `SelfCheckFailed` if wrong."""
+
+
+@dataclass(frozen=True)
 class Implementation:
-    """A runner's patterns, by slug, and the cases it skips: pattern -> case id -> reason."""
+    """A runner's patterns and benchmark-only workloads, by slug, the cases it skips (pattern ->
+    case id -> reason), and how to read the runtime settings that shape its figures."""
 
     name: str
     patterns: Mapping[str, Pattern[Any]]
     skips: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    benchmarks: Mapping[str, Benchmark[Any]] = field(default_factory=dict)
+    runtime: Callable[[], Mapping[str, object]] | None = None
 
 
 def describe(impl: Implementation) -> dict[str, Any]:
-    """The answer to `list`."""
-    return {
+    """The answer to `list`; `benchmarks` and `runtime` only where the runner has them."""
+    listing: dict[str, Any] = {
         "protocol": PROTOCOL,
         "implementation": impl.name,
         "patterns": {slug: {"skip": dict(impl.skips.get(slug, {}))} for slug in impl.patterns},
     }
+    if impl.benchmarks:
+        listing["benchmarks"] = list(impl.benchmarks)
+    if impl.runtime is not None:
+        listing["runtime"] = dict(impl.runtime())
+    return listing
 
 
 def serve(impl: Implementation, lines: Iterable[bytes], out: TextIO) -> None:
@@ -120,25 +143,29 @@ def bench(impl: Implementation, lines: Iterable[bytes]) -> dict[str, Any]:
         raise Unusable(requests[1][0], "expected one bench request, got another")
     number, raw = requests[0]
     request = _decode(raw, number)
-    slug = _pattern(request, number, impl)
-    pattern, fields = impl.patterns[slug], Fields(request)
+    slug = _pattern(request, number, impl, benchmarks=True)
+    workload = impl.patterns.get(slug) or impl.benchmarks[slug]
+    fields = Fields(request)
     try:
         size = fields.integer("size", 1, MAX_BENCH_SIZE)
-        bench_input = pattern.bench_input(size, fields.obj("params"))
+        bench_input = workload.bench_input(size, fields.obj("params"))
         repeat = fields.integer("repeat", 1, MAX_REPEAT, default=1)
     except FieldError as error:
         return {"status": "error", "error": _field_error(error)}
-    runs = [pattern.bench(bench_input) for _ in range(repeat)]
+    runs = [workload.bench(bench_input) for _ in range(repeat)]
     for index, run in enumerate(runs[1:], start=2):
         if run["check"] != runs[0]["check"]:
             raise SelfCheckFailed(f"run {index} answered {run['check']}, run 1 {runs[0]['check']}")
-    return {
+    reply: dict[str, Any] = {
         "status": "ok",
         "pattern": slug,
         "size": size,
         "elapsedNs": [run["elapsedNs"] for run in runs],
         "check": runs[0]["check"],
     }
+    if "launchNs" in runs[0]:
+        reply["launchNs"] = [run["launchNs"] for run in runs]
+    return reply
 
 
 def write(out: TextIO, reply: Mapping[str, Any]) -> None:
@@ -165,10 +192,16 @@ def _decode(raw: bytes, number: int) -> dict[str, Any]:
     return request
 
 
-def _pattern(request: Mapping[str, Any], number: int, impl: Implementation) -> str:
+def _pattern(
+    request: Mapping[str, Any], number: int, impl: Implementation, benchmarks: bool = False
+) -> str:
+    """The request's `pattern`: one of the runner's patterns or, with `benchmarks`, also one of
+    its benchmark-only workloads, which have no cases to `run`."""
     slug = request.get("pattern")
     if not isinstance(slug, str):
         raise Unusable(number, f'"pattern" must be a string, got {kind(slug)}')
-    if slug not in impl.patterns:
-        raise Unusable(number, f'pattern "{slug}" is not implemented by {impl.name}')
-    return slug
+    if slug in impl.patterns or (benchmarks and slug in impl.benchmarks):
+        return slug
+    if slug in impl.benchmarks:
+        raise Unusable(number, f'"{slug}" is a benchmark of {impl.name}, with no cases to run')
+    raise Unusable(number, f'pattern "{slug}" is not implemented by {impl.name}')

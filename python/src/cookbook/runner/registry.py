@@ -1,15 +1,27 @@
-"""One table of patterns per variant: a new pattern adds one line to each.
+"""One table of patterns per variant: a new pattern adds one line to each. The benchmark-only
+workloads (docs/benchmarks.md) and the runtime settings `list` reports are tables of their own,
+for the variants that have them.
 
 The cases a variant skips are data, in `cookbook/skips.json` (variant -> pattern -> case id ->
 reason), so that they are read and reviewed in one place rather than found in code.
 """
 
 import json
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from typing import Any
 
-from cookbook.runner import fan_in, rust, rwlock_cache, sliding_window, token_bucket, worker_pool
-from cookbook.runner.protocol import Implementation, Pattern
+from cookbook.runner import (
+    fan_in,
+    many_tasks,
+    runtime,
+    rust,
+    rwlock_cache,
+    sliding_window,
+    token_bucket,
+    worker_pool,
+)
+from cookbook.runner.protocol import Benchmark, Implementation, Pattern
 
 TABLES: dict[str, dict[str, Pattern[Any]]] = {
     "asyncio": {
@@ -30,6 +42,15 @@ TABLES: dict[str, dict[str, Pattern[Any]]] = {
     "rust": rust.PATTERNS,
 }
 
+# `many-tasks` measures what a task costs; threads and the extension's pools have no such task.
+BENCHMARKS: dict[str, dict[str, Benchmark[Any]]] = {
+    "asyncio": {"many-tasks": many_tasks.ASYNCIO},
+}
+
+RUNTIMES: dict[str, Callable[[], Mapping[str, object]]] = {
+    "asyncio": runtime.asyncio_settings,
+}
+
 
 def implementation(variant: str) -> Implementation:
     """The runner for `variant` (`asyncio`, `threads` or `rust`), named `python-<variant>`."""
@@ -37,5 +58,9 @@ def implementation(variant: str) -> Implementation:
         rust.require_extension()
     skips = json.loads(files("cookbook").joinpath("skips.json").read_text(encoding="utf-8"))
     return Implementation(
-        name=f"python-{variant}", patterns=TABLES[variant], skips=skips.get(variant, {})
+        name=f"python-{variant}",
+        patterns=TABLES[variant],
+        skips=skips.get(variant, {}),
+        benchmarks=BENCHMARKS.get(variant, {}),
+        runtime=RUNTIMES.get(variant),
     )

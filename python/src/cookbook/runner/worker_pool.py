@@ -3,12 +3,16 @@
 Validation, the job the contract defines, and the run and bench functions of both variants. The
 pools themselves (`cookbook.worker_pool`, `cookbook.worker_pool_threads`) are generic and know
 nothing of observation: the run functions wrap the job in a `Recorder` slot.
+
+The asyncio bench also takes the benchmarks' `params.mode` (docs/benchmarks.md): `event-loop`,
+its usual runtime, and `parallel`, the same pool in every process of a process pool
+(`cookbook.runner.parallel_pool`). The threads variant has one runtime and refuses a `mode`.
 """
 
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from operator import xor
 from typing import Any
@@ -17,6 +21,7 @@ from cookbook import worker_pool, worker_pool_threads
 from cookbook.outcome import Failed, Ok, Outcome
 from cookbook.runner.fields import Fields
 from cookbook.runner.observe import Recorder
+from cookbook.runner.parallel_pool import ProcessPool
 from cookbook.runner.protocol import Measured, Pattern, Ran, SelfCheckFailed
 from cookbook.work import to_hex, work
 
@@ -24,6 +29,7 @@ MAX_WORKERS = 10_000
 MAX_ID = 2**53 - 1
 MAX_COST = 100_000_000
 MAX_SLEEP_MS = 60_000
+MODES = ("event-loop", "parallel")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class Job:
 class PoolInput:
     workers: int
     jobs: Sequence[Job]
+    mode: str | None = None
+    """The runtime a bench asks for (docs/benchmarks.md); None, the usual one, for every case."""
 
 
 class JobFailed(Exception):
@@ -72,7 +80,22 @@ def validate(input: Fields) -> PoolInput:
 
 
 def bench_input(size: int, params: Fields) -> PoolInput:
-    """`size` jobs with ids `0 .. size-1`, each with `params`' `cost` and `sleepMs`; none fails."""
+    """`size` jobs with ids `0 .. size-1`, each with `params`' `cost` and `sleepMs`; none fails.
+
+    For a variant with one runtime: a `mode` is refused rather than ignored, so that a benchmark
+    never times another runtime than the one it asked for."""
+    pool = _bench_pool(size, params)
+    params.absent("mode", "this variant has no modes")
+    return pool
+
+
+def bench_input_with_mode(size: int, params: Fields) -> PoolInput:
+    """As `bench_input`, then the optional `mode`: `workers`, `cost`, `sleepMs`, `mode`."""
+    pool = _bench_pool(size, params)
+    return replace(pool, mode=params.optional_choice("mode", MODES))
+
+
+def _bench_pool(size: int, params: Fields) -> PoolInput:
     workers = params.integer("workers", 1, MAX_WORKERS)
     cost = params.integer("cost", 0, MAX_COST, default=0)
     sleep_ms = params.integer("sleepMs", 0, MAX_SLEEP_MS, default=0)
@@ -126,13 +149,25 @@ def run_threads(pool: PoolInput) -> Ran:
     return {"output": _output(pool, outcomes), "observed": observations}
 
 
-def bench_asyncio(pool: PoolInput) -> Measured:
-    async def tagged(job: Job) -> tuple[int, int]:
-        return job.id, await job_async(job)
+async def job_tagged(job: Job) -> tuple[int, int]:
+    """A bench job: its value with its own id, so that `_check` can tell which job answered.
+    Module-level, so that it pickles for the processes of `parallel` mode."""
+    return job.id, await job_async(job)
 
+
+def bench_asyncio(pool: PoolInput) -> Measured:
+    if pool.mode == "parallel":
+        # The processes start before the clock does, and are shut down after it stops.
+        with ProcessPool(pool.jobs, pool.workers, job_tagged) as processes:
+            start = time.perf_counter_ns()
+            outcomes = processes.run()
+            elapsed = time.perf_counter_ns() - start
+        return {"elapsedNs": elapsed, "check": _check(pool, outcomes)}
+
+    # `event-loop` and no mode alike: every job on this thread's event loop.
     async def timed() -> tuple[int, list[Outcome[tuple[int, int]]]]:
         start = time.perf_counter_ns()
-        outcomes = await worker_pool.run_pool(pool.jobs, pool.workers, tagged)
+        outcomes = await worker_pool.run_pool(pool.jobs, pool.workers, job_tagged)
         return time.perf_counter_ns() - start, outcomes
 
     elapsed, outcomes = asyncio.run(timed())
@@ -149,7 +184,9 @@ def bench_threads(pool: PoolInput) -> Measured:
     return {"elapsedNs": elapsed, "check": _check(pool, outcomes)}
 
 
-ASYNCIO = Pattern(validate=validate, run=run_asyncio, bench_input=bench_input, bench=bench_asyncio)
+ASYNCIO = Pattern(
+    validate=validate, run=run_asyncio, bench_input=bench_input_with_mode, bench=bench_asyncio
+)
 THREADS = Pattern(validate=validate, run=run_threads, bench_input=bench_input, bench=bench_threads)
 
 
