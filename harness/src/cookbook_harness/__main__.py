@@ -157,6 +157,11 @@ def run_bench(args: argparse.Namespace, impls: list[Implementation], argv: list[
             progress("error: --rounds must be at least 1")
             return 2
         profile = dataclasses.replace(profile, rounds=args.rounds)
+    if args.repeat is not None:
+        if args.repeat < 1:
+            progress("error: --repeat must be at least 1")
+            return 2
+        profile = dataclasses.replace(profile, repeat=args.repeat)
     if args.sleep_ms is not None:
         if not 1 <= args.sleep_ms <= 600_000:
             progress("error: --sleep-ms must be from 1 to 600000")
