@@ -111,7 +111,7 @@ def test_bench_page_shows_chart_medians_fits_and_provenance() -> None:
     assert "![Worker pool: jobs with no work of their own](results/worker-pool-size.svg)" in page
     assert "| 1,000 | 500 µs ±4% x1.00 |" in page
     assert "| 10,000 | error |" in page
-    assert "| Go | 480.0 | 20 µs | 12 | 1,000,000 |" in page
+    assert "| Go | 480.0 | 2,083,333 | 20 µs | 12 | 1,000,000 |" in page
     assert "by `cookbook-harness bench --profile full`" in page
 
 
@@ -123,13 +123,14 @@ def test_million_table_sits_beside_the_published_figures() -> None:
     sweep = {
         "name": "many-tasks-spawn",
         "pattern": "many-tasks",
-        "params": {"variant": "spawn"},
+        "params": {"variant": "spawn", "sleepMs": 10_000},
         "points": [
             {"language": "go", "x": 1, "status": "ok", "process_max_rss_kib": [10240, 10240]},
             {
                 "language": "go",
                 "x": 1_000_000,
                 "status": "ok",
+                "median_ns": 15_000_000_000,
                 "process_max_rss_kib": [2_000_000, 3_000_000, 2_500_000],
                 "launch_ns": [4_000_000_000],
             },
@@ -137,7 +138,10 @@ def test_million_table_sits_beside_the_published_figures() -> None:
         "fits": {"go": {"bytes_per_unit": 2600.0, "baseline_bytes": 10 * 2**20}},
     }
     page = render("<!-- results: million -->", None, {"sweeps": [sweep]})
-    assert "| Go | 10.0 MB | 2,441.4 MB | 2,658 MB | 2,586 MB | 2,600 B | 10.0 MB | 4 s |" in page
+    assert (
+        "| Go | 10.0 MB | 2,441.4 MB | 2,658 MB | 2,586 MB | 2,600 B | 10.0 MB | 4 s | 5 s |"
+        in page
+    )
 
 
 def test_native_section_shows_speedups_ratios_and_provenance() -> None:

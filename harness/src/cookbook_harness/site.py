@@ -175,16 +175,18 @@ def sweep_section(sweep: dict[str, Any], page_dir: str) -> str:
         unit = sweep["unit"]
         out += [
             "",
-            f"| fitted line | ns per {unit} | fixed cost | bytes per {unit} | bends at |",
-            "| --- | ---: | ---: | ---: | --- |",
+            f"| fitted line | ns per {unit} | {unit}s per second | fixed cost | bytes per {unit} "
+            "| bends at |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
         ]
         for lang, fit in fits.items():
             if fit["ns_per_unit"] is None:
                 continue
             bends = ", ".join(f"{b:,.0f}" for b in fit["bends_at"]) or "-"
             fixed = human_ns(fit["intercept_ns"] or 0)
+            rate = f"{1e9 / fit['ns_per_unit']:,.0f}" if fit["ns_per_unit"] > 0 else "-"
             out.append(
-                f"| {label(lang)} | {fit['ns_per_unit']:,.1f} | {fixed} "
+                f"| {label(lang)} | {fit['ns_per_unit']:,.1f} | {rate} | {fixed} "
                 f"| {fit['bytes_per_unit'] or 0:,.0f} | {bends} |"
             )
     return "\n".join(out)
@@ -225,6 +227,7 @@ def million_table(bench: dict[str, Any]) -> str:
     """Our peak memory per N beside the published figures at one million tasks."""
     rows: dict[str, dict[int, float]] = {}
     launch: dict[str, float] = {}
+    beyond: dict[str, float] = {}
     fits: dict[str, Any] = {}
     for sweep in bench.get("sweeps", []):
         if sweep["pattern"] != "many-tasks":
@@ -235,8 +238,12 @@ def million_table(bench: dict[str, Any]) -> str:
                 key = p["language"] + suffix
                 rss = sorted(p["process_max_rss_kib"])[len(p["process_max_rss_kib"]) // 2]
                 rows.setdefault(key, {})[p["x"]] = rss / 1024
-                if p["x"] == max(q["x"] for q in sweep["points"]) and p.get("launch_ns"):
-                    launch[key] = sorted(p["launch_ns"])[len(p["launch_ns"]) // 2]
+                if p["x"] == max(q["x"] for q in sweep["points"]):
+                    if p.get("launch_ns"):
+                        launch[key] = sorted(p["launch_ns"])[len(p["launch_ns"]) // 2]
+                    # Launch and teardown: what the run took beyond the sleep itself.
+                    if p.get("median_ns") is not None:
+                        beyond[key] = p["median_ns"] - sweep["params"]["sleepMs"] * 1e6
         for lang, fit in (sweep.get("fits") or {}).items():
             fits[lang + suffix] = fit
     if not rows:
@@ -244,8 +251,13 @@ def million_table(bench: dict[str, Any]) -> str:
     sizes = sorted({n for r in rows.values() for n in r})
     years = list(PUBLISHED)
     head = ["| tasks |", *(f" {n:,} |" for n in sizes), *(f" {y} |" for y in years)]
-    head += [" bytes per task (fit) |", " baseline (fit) |", " launch at the largest N |"]
-    out = ["".join(head), "|---|" + "---:|" * (len(sizes) + len(years) + 3)]
+    head += [
+        " bytes per task (fit) |",
+        " baseline (fit) |",
+        " launch at the largest N |",
+        " beyond the sleep at the largest N |",
+    ]
+    out = ["".join(head), "|---|" + "---:|" * (len(sizes) + len(years) + 4)]
     for key, by_n in rows.items():
         base = key.replace(" with work", "")
         name = label(base.split(" join_all")[0]) + key[len(base.split(" join_all")[0]) :]
@@ -257,6 +269,7 @@ def million_table(bench: dict[str, Any]) -> str:
         cells.append(f"{per_task:,.0f} B" if per_task is not None else "-")
         cells.append(f"{baseline / 2**20:,.1f} MB" if baseline is not None else "-")
         cells.append(human_ns(launch[key]) if key in launch else "-")
+        cells.append(human_ns(beyond[key]) if key in beyond else "-")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
