@@ -80,6 +80,7 @@ BENCH: dict[str, Any] = {
             "axis": "size",
             "unit": "job",
             "chart": "worker-pool-size.svg",
+            "peak_memory": "GNU time",
             "points": [
                 {
                     "language": "go",
@@ -168,3 +169,10 @@ def test_native_section_shows_speedups_ratios_and_provenance() -> None:
     assert "| cache get | 2,888 ns | 319 ns | x0.11 |" in page
     assert "on Test CPU (2 cores); versions: python 3.11.7" in page
     assert "just bench-native" in render("<!-- results: native -->", None)
+
+
+def test_memory_measured_before_gnu_time_is_not_shown() -> None:
+    old = {**BENCH, "sweeps": [{k: v for k, v in BENCH["sweeps"][0].items() if k != "peak_memory"}]}
+    assert "| Go | 480.0 | 2,083,333 | 20 µs | - | 1,000,000 |" in render(
+        "<!-- results: bench -->", None, old
+    )

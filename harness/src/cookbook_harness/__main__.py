@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, help="processes per point, interleaved (default: the profile's)"
     )
     bnc.add_argument(
+        "--repeat",
+        type=int,
+        help="timed runs per process after the warm-up (default: the profile's)",
+    )
+    bnc.add_argument(
         "--sleep-ms",
         type=int,
         help="how long each of the many tasks sleeps (full: 10000 as published; quick: 100)",

@@ -216,6 +216,8 @@ class Curve:
             "unit": self.sweep.unit,
             "why": self.sweep.why,
             "params": self.sweep.params,
+            # Peak memory is each process's own, measured through GNU time (see proc.run).
+            "peak_memory": "GNU time",
             "points": [self._point(p) for p in self.points],
             "fits": self.fits(),
             **({"speedups": self.speedups()} if self.sweep.axis == "mode" else {}),
