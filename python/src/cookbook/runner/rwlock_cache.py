@@ -367,7 +367,7 @@ def bench_asyncio(case: CacheInput) -> Measured:
         return [task.result() for task in tasks], clock.now()
 
     answers, elapsed = asyncio.run(timed())
-    return {"elapsedNs": elapsed, "check": _check(case, answers)}
+    return {"elapsedNs": elapsed, "check": bench_check(case, answers)}
 
 
 def bench_threads(case: CacheInput) -> Measured:
@@ -381,14 +381,14 @@ def bench_threads(case: CacheInput) -> Measured:
         clock = Clock()
         answers = list(executor.map(client, case.clients))
         elapsed = clock.now()
-    return {"elapsedNs": elapsed, "check": _check(case, answers)}
+    return {"elapsedNs": elapsed, "check": bench_check(case, answers)}
 
 
 ASYNCIO = Pattern(validate=validate, run=run_asyncio, bench_input=bench_input, bench=bench_asyncio)
 THREADS = Pattern(validate=validate, run=run_threads, bench_input=bench_input, bench=bench_threads)
 
 
-def _check(case: CacheInput, answers: Sequence[Sequence[str | None]]) -> dict[str, Any]:
+def bench_check(case: CacheInput, answers: Sequence[Sequence[str | None]]) -> dict[str, Any]:
     """`count` (operations done) and `reads` (gets) of a bench run, once the run is known to be
     right: every client answered each of its operations, and only "v" was ever read."""
     count = reads = 0

@@ -13,10 +13,9 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from cookbook.runner import rwlock_cache
-from cookbook.runner.protocol import Measured, Pattern, Ran, SelfCheckFailed
+from cookbook.runner.protocol import Measured, Pattern, Ran
 from cookbook.runner.rwlock_cache import CacheInput, CacheObserved, Op, OpRecord
 
 with contextlib.suppress(ImportError):  # `require_extension()` reports it before any run
@@ -94,7 +93,7 @@ def bench(case: CacheInput) -> Measured:
         start = time.perf_counter_ns()
         answers = list(executor.map(client, case.clients))
         elapsed = time.perf_counter_ns() - start
-    return {"elapsedNs": elapsed, "check": _check(case, answers)}
+    return {"elapsedNs": elapsed, "check": rwlock_cache.bench_check(case, answers)}
 
 
 PATTERN = Pattern(
@@ -120,18 +119,3 @@ def _perform(cache: cookbook_rs.Cache, op: Op, cost: int) -> str | None:
         cache.set(op.key, op.value)
         return op.value
     return cache.get_or_compute(op.key, cost)
-
-
-def _check(case: CacheInput, answers: Sequence[Sequence[str | None]]) -> dict[str, Any]:
-    """`count` (operations done) and `reads` (gets) of a bench run, once every client is known to
-    have answered each of its operations, and only "v" was ever read."""
-    count = reads = 0
-    for c, (script, answered) in enumerate(zip(case.clients, answers, strict=True)):
-        if len(answered) != len(script):
-            raise SelfCheckFailed(f"client {c} answered {len(answered)} of {len(script)} ops")
-        for op, value in zip(script, answered, strict=True):
-            if value not in (None, "v"):
-                raise SelfCheckFailed(f"client {c} read {value!r} from key {op.key}")
-            reads += op.kind == "get"
-        count += len(answered)
-    return {"count": count, "reads": reads}
