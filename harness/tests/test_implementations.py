@@ -20,7 +20,6 @@ from cookbook_harness.spec import Case, PatternSpec, load_all
 SPECS = load_all()
 CASES = [(spec, case) for spec in SPECS for case in spec.cases]
 Answers = Callable[[Implementation, PatternSpec], tuple[runners.Listing, runners.Batch]]
-STACK_TRACE_MARKERS = ("Traceback", "panicked at", "goroutine 1 [", "    at ", "RUST_BACKTRACE")
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +51,8 @@ def impl_id(impl: Implementation) -> str:
 def test_case(impl: Implementation, spec: PatternSpec, case: Case, answers: Answers) -> None:
     listing, batch = answers(impl, spec)
     assert not batch.problems, f"{impl.name} broke the protocol: {batch.problems}"
+    crashed = batch.process_failure()
+    assert crashed is None, f"{impl.name}: {crashed}"
     verdict = judge(
         case, batch.answers.get(case.id), listing.patterns[spec.pattern], batch.failure()
     )
@@ -84,8 +85,8 @@ def test_list_names_the_implementation_and_every_pattern(impl: Implementation) -
 
 
 def no_stack_trace(stderr: str) -> None:
-    for marker in STACK_TRACE_MARKERS:
-        assert marker not in stderr, f"a stack trace leaked to stderr: {stderr!r}"
+    trace = runners.stack_trace(stderr)
+    assert trace is None, f"a stack trace leaked to stderr: {trace}"
 
 
 GARBAGE = {

@@ -58,7 +58,21 @@ def test_at_most_catches_intervals_over_the_limit() -> None:
         case({"check": "max-in-flight-at-most", "limit": 2}), observed(ALL_AT_ONCE, 2)
     )
     assert problems == [
-        "max-in-flight-at-most (safety): 4 job intervals overlap at one instant, above 2"
+        "max-in-flight-at-most (safety): 4 job intervals overlap at one instant, above 2",
+        "max-in-flight-at-most (safety): maxInFlight is 2, but 4 job intervals overlap at one "
+        "instant: the counter must count every job in flight",
+    ]
+
+
+def test_at_most_catches_a_counter_below_the_overlap() -> None:
+    # A counter read before it is raised shows 1 while the intervals show 2 in flight: under the
+    # limit both, but the counter is not counting.
+    problems = check_case(
+        case({"check": "max-in-flight-at-most", "limit": 2}), observed(TWO_AT_A_TIME, 1)
+    )
+    assert problems == [
+        "max-in-flight-at-most (safety): maxInFlight is 1, but 2 job intervals overlap at one "
+        "instant: the counter must count every job in flight"
     ]
 
 

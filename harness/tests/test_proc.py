@@ -68,3 +68,31 @@ def test_peak_memory_is_the_childs_own_not_the_harness_size() -> None:
     assert 1_000 < small.max_rss_kib < 100 * 1024
     assert big.max_rss_kib > small.max_rss_kib + 90 * 1024
     assert small.argv[0] == sys.executable  # the wrapper does not show in reports
+
+
+def test_a_grandchild_holding_stdout_is_ended_and_the_output_kept() -> None:
+    # The child writes its answer, leaves a grandchild that inherited stdout, and exits 0. The
+    # pipe never reaches its end while the grandchild lives: ending the session ends it, and
+    # what the child wrote is still there.
+    code = (
+        "import subprocess, sys; print('answer', flush=True); "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])"
+    )
+    start = time.monotonic()
+    done = proc.run([sys.executable, "-c", code], timeout=30)
+    assert done.returncode == 0
+    assert done.stdout == "answer\n"
+    assert time.monotonic() - start < 4, "waited for the grandchild instead of ending it"
+
+
+def test_output_is_bytes_with_every_line_separator_kept() -> None:
+    code = "import sys; sys.stdout.buffer.write('a\\u2028b\\rc\\x85d\\n'.encode())"
+    done = proc.run([sys.executable, "-c", code], timeout=30)
+    assert done.stdout_bytes == "a\u2028b\rc\x85d\n".encode()
+    assert done.stdout == "a\u2028b\rc\x85d\n"
+
+
+def test_stdin_may_be_raw_bytes() -> None:
+    code = "import sys; sys.stdout.write(sys.stdin.buffer.read().hex())"
+    done = proc.run([sys.executable, "-c", code], stdin=b"\xff\x00\r\n", timeout=30)
+    assert done.stdout == "ff000d0a"

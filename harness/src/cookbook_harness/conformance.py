@@ -73,11 +73,14 @@ def run_all(
             skips = listing.patterns[spec.pattern]
             batch = runners.run_batch(impl, spec.cases)
             counts: dict[str, int] = {}
+            crashed = batch.process_failure()
             for case in spec.cases:
                 answer = batch.answers.get(case.id)
                 verdict: Verdict = judge(case, answer, skips, batch.failure())
                 if batch.problems and verdict.status == "pass":
                     verdict = Verdict("error", "; ".join(batch.problems), verdict.elapsed_ns)
+                if crashed is not None and verdict.ok:
+                    verdict = Verdict("fail", crashed, verdict.elapsed_ns)
                 rows.append(
                     Row(
                         spec.pattern,

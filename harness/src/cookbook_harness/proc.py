@@ -22,7 +22,8 @@ class Completed:
     argv: tuple[str, ...]
     returncode: int | None
     """None when the process was killed for exceeding its timeout."""
-    stdout: str
+    stdout_bytes: bytes
+    """Standard output as the child wrote it; `stdout` is the same decoded."""
     stderr: str
     wall_ns: int
     cpu_ns: int
@@ -31,6 +32,11 @@ class Completed:
     """Peak resident set size of the child in KiB: from GNU time when `peak_memory` was asked
     for, else from wait4's rusage (which, on Linux, counts the harness's own size at the fork)."""
     timeout: float
+
+    @property
+    def stdout(self) -> str:
+        """Standard output as UTF-8; a byte that is not UTF-8 shows as U+FFFD."""
+        return self.stdout_bytes.decode("utf-8", errors="replace")
 
     @property
     def timed_out(self) -> bool:
@@ -65,15 +71,17 @@ def run(
     *,
     timeout: float,
     cwd: Path | None = None,
-    stdin: str = "",
+    stdin: str | bytes = "",
     env: Mapping[str, str] | None = None,
     peak_memory: bool = False,
 ) -> Completed:
     """Run `argv` to completion or until `timeout` seconds have passed, feeding `stdin`.
 
-    The child starts in a session of its own so that a timeout kills whatever it started too.
-    Its output is read on threads so that a child that fills a pipe cannot deadlock against us
-    while we are still writing its input.
+    The child starts in a session of its own. Once it has exited (or been killed at its timeout)
+    the whole session is killed, so nothing it started outlives it, and no grandchild holding the
+    output pipes open can keep us waiting. Output is read on threads, chunk by chunk, so that a
+    child that fills a pipe cannot deadlock against us while we are still writing its input, and
+    what was read is kept even if a pipe never reaches its end.
 
     With `peak_memory`, the child runs under GNU time. Linux keeps a process's peak resident size
     across `execve`, so a child forked from the harness would report at least the harness's own
@@ -100,9 +108,6 @@ def run(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
         )
     except FileNotFoundError as exc:
         raise ToolMissingError(
@@ -113,12 +118,13 @@ def run(
     assert child.stdin is not None
     assert child.stdout is not None
     assert child.stderr is not None
-    out: list[str] = []
-    err: list[str] = []
+    out: list[bytes] = []
+    err: list[bytes] = []
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     readers = [
         threading.Thread(target=_drain, args=(child.stdout, out), daemon=True),
         threading.Thread(target=_drain, args=(child.stderr, err), daemon=True),
-        threading.Thread(target=_feed, args=(child, stdin), daemon=True),
+        threading.Thread(target=_feed, args=(child, data), daemon=True),
     ]
     for t in readers:
         t.start()
@@ -133,6 +139,9 @@ def run(
         _kill_group(child.pid)
         reaper.join()
     wall = time.perf_counter_ns() - start
+    # The child is gone; whatever it left running in its session goes too. The session's id is
+    # the child's pid, and stays valid while any member lives.
+    _kill_group(child.pid)
     raw, usage = status[0]
     child.returncode = os.waitstatus_to_exitcode(raw)  # reaped above; keep Popen from waiting again
     for t in readers:
@@ -149,8 +158,8 @@ def run(
     return Completed(
         argv=args,
         returncode=None if timed_out else child.returncode,
-        stdout="".join(out),
-        stderr="".join(err),
+        stdout_bytes=b"".join(out),
+        stderr=b"".join(err).decode("utf-8", errors="replace"),
         wall_ns=wall,
         cpu_ns=cpu,
         max_rss_kib=peak,
@@ -158,14 +167,18 @@ def run(
     )
 
 
-def _drain(stream: IO[str], sink: list[str]) -> None:
-    sink.append(stream.read())
+def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
+    # os.read returns what is there as soon as it is there: a chunk read is kept even when a
+    # process that escaped the session keeps the pipe open forever.
+    fd = stream.fileno()
+    while chunk := os.read(fd, 1 << 16):
+        sink.append(chunk)
 
 
-def _feed(child: subprocess.Popen[str], text: str) -> None:
+def _feed(child: subprocess.Popen[bytes], data: bytes) -> None:
     assert child.stdin
     try:
-        child.stdin.write(text)
+        child.stdin.write(data)
         child.stdin.close()
     except (BrokenPipeError, OSError):
         # The child exited without reading all of its input; its exit status says why.

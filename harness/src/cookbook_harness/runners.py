@@ -11,6 +11,17 @@ from . import ROOT, proc
 from .implementations import Implementation
 from .spec import Case
 
+STACK_TRACE_MARKERS = (
+    "Traceback (most recent call last)",
+    "panicked at",
+    "goroutine 1 [",
+    "\n    at ",
+    "RUST_BACKTRACE",
+    "WARNING: DATA RACE",
+)
+"""What a stack trace (or a race report) on standard error starts with, in each runtime; the
+contract allows none, ever."""
+
 LIST_TIMEOUT = 30.0
 RUN_TIMEOUT = 120.0
 """Seconds for one batch: every case of a pattern sleeps for well under a second in total."""
@@ -114,6 +125,43 @@ class Batch:
             return "the runner was not started"
         return self.process.describe()
 
+    def process_failure(self) -> str | None:
+        """Why the process itself failed the batch, whatever it answered: it did not exit 0, or
+        it printed a stack trace. Every case of the batch fails with this, because answers from
+        a runner that then crashed cannot be trusted to be the runner's last word."""
+        done = self.process
+        if done is None:
+            return "the runner was not started"
+        if done.returncode != 0:
+            return f"after its answers the runner {_ending(done)}"
+        trace = stack_trace(done.stderr)
+        if trace is not None:
+            return f"the runner printed a stack trace on stderr: {trace}"
+        return None
+
+
+def _ending(done: proc.Completed) -> str:
+    return done.describe().split("` ", 1)[-1]
+
+
+def stack_trace(stderr: str) -> str | None:
+    """The first lines of a stack trace in `stderr`, or None when there is none."""
+    text = "\n" + stderr
+    for marker in STACK_TRACE_MARKERS:
+        at = text.find(marker)
+        if at >= 0:
+            return " / ".join(text[at:].strip().splitlines()[:6])
+    return None
+
+
+def answer_lines(stdout: bytes) -> list[bytes]:
+    """Standard output split into answer lines on `\n` alone, as the contract says: a JSON
+    string may hold U+2028 or U+0085 unescaped, which `str.splitlines` would cut in two."""
+    lines = stdout.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
 
 def run_batch(impl: Implementation, cases: Iterable[Case], timeout: float = RUN_TIMEOUT) -> Batch:
     cases = list(cases)
@@ -122,9 +170,13 @@ def run_batch(impl: Implementation, cases: Iterable[Case], timeout: float = RUN_
     batch = Batch(process=done)
     expected_order = [c.id for c in cases]
     got_order: list[str] = []
-    for n, line in enumerate(done.stdout.splitlines(), start=1):
+    for n, raw in enumerate(answer_lines(done.stdout_bytes), start=1):
+        line = raw.decode("utf-8", errors="replace")
         try:
-            answer = json.loads(line)
+            answer = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            batch.problems.append(f"stdout line {n} is not UTF-8: {line[:120]!r}")
+            continue
         except json.JSONDecodeError:
             batch.problems.append(f"stdout line {n} is not JSON: {line[:120]!r}")
             continue
@@ -151,7 +203,7 @@ def bench(
     if done.returncode != 0:
         raise RunnerError(f"{impl.name} bench: {done.describe()}")
     try:
-        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        answer = json.loads(answer_lines(done.stdout_bytes.strip())[-1])
     except (json.JSONDecodeError, IndexError) as exc:
         raise RunnerError(
             f"{impl.name} bench: no JSON answer on stdout: {done.stdout[:200]!r}"

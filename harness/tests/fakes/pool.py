@@ -3,10 +3,17 @@
 `pool.py sequential` runs jobs one after the other; `pool.py unbounded` starts every job at once;
 `pool.py crash` dies with a traceback; `pool.py hang` never answers. Each one honestly reports
 what it observed, so the harness must catch it from the observations alone.
+
+The others are a correct pool (bounded by a semaphore), and then
+misbehave as a process: `trace-after` prints a traceback and exits 1, `exit3-after` exits 3,
+`quiet-trace` prints a traceback and exits 0, `hold-stdout` leaves a process behind that keeps
+standard output open, and `raw-unicode` writes non-ASCII characters unescaped (U+2028 included).
+`undercount` reports a `maxInFlight` below what its own intervals show.
 """
 
 import asyncio
 import json
+import subprocess
 import sys
 import time
 
@@ -39,12 +46,31 @@ async def answer(mode, case):
                 "message": f"workers must be at least 1, got {workers!r}",
             },
         }
+    jobs = inp.get("jobs")
+    if not isinstance(jobs, list) or not all(
+        isinstance(j, dict) and 0 <= j.get("sleepMs", 0) <= 10_000 for j in jobs
+    ):
+        return {
+            "id": case["id"],
+            "status": "error",
+            "error": {"field": "jobs", "message": "jobs must be an array"},
+        }
     events, state, t0 = [], {"now": 0, "max": 0}, time.perf_counter_ns()
     if mode == "sequential":
         results = [await job(j, t0, events, state) for j in inp["jobs"]]
-    else:
+    elif mode == "unbounded":
         results = await asyncio.gather(*(job(j, t0, events, state) for j in inp["jobs"]))
+    else:
+        slots = asyncio.Semaphore(workers)
+
+        async def bounded(spec):
+            async with slots:
+                return await job(spec, t0, events, state)
+
+        results = await asyncio.gather(*(bounded(j) for j in inp["jobs"]))
     elapsed = time.perf_counter_ns() - t0
+    if mode == "undercount":
+        state["max"] = min(state["max"], 1)
     return {
         "id": case["id"],
         "status": "ok",
@@ -68,10 +94,31 @@ def main():
             )
         )
         return
-    for line in sys.stdin:
+    ascii_only = mode != "raw-unicode"
+    for line in sys.stdin.buffer.read().split(b"\n"):
+        if not line.strip():
+            continue
         if mode == "hang":
             time.sleep(3600)
-        print(json.dumps(asyncio.run(answer(mode, json.loads(line)))), flush=True)
+        case = json.loads(line)
+        try:
+            result = asyncio.run(answer(mode, case))
+        except (AttributeError, KeyError, TypeError):
+            # The fakes do not validate jobs as the contract says; invalid cases fail, quietly.
+            result = {"id": case["id"], "status": "error", "error": {"field": "?", "message": ""}}
+        reply = json.dumps(result, ensure_ascii=ascii_only)
+        sys.stdout.buffer.write(reply.encode() + b"\n")
+        sys.stdout.flush()
+    if mode in ("trace-after", "quiet-trace"):
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print('  File "pool.py", line 1, in <module>', file=sys.stderr)
+        print("RuntimeError: crashed after answering", file=sys.stderr)
+        sys.exit(1 if mode == "trace-after" else 0)
+    if mode == "exit3-after":
+        print("error: line 99: something went wrong after the answers", file=sys.stderr)
+        sys.exit(3)
+    if mode == "hold-stdout":
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
 
 
 main()

@@ -55,6 +55,14 @@ def _at_most(seen: Seen) -> list[str]:
     peak = peak_overlap(events(seen.observed))
     if peak > limit:
         problems.append(f"{peak} job intervals overlap at one instant, above {limit}")
+    # The counter is raised before a job's `startNs` is read and lowered after its `endNs`, so at
+    # the instant the intervals overlap most it held at least that many: a counter that shows
+    # fewer was read before it was raised, or not shared by the workers.
+    if reported < peak:
+        problems.append(
+            f"maxInFlight is {reported}, but {peak} job intervals overlap at one instant: "
+            "the counter must count every job in flight"
+        )
     return problems
 
 
