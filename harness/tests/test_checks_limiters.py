@@ -39,8 +39,40 @@ def test_bucket_catches_one_admission_too_many() -> None:
     inv = {"check": "token-bucket-never-exceeded"}
     [problem] = run(BUCKET, [0, 0, 9.5, 20], inv)
     assert problem.startswith(
-        "token-bucket-never-exceeded (safety): 3 admissions from 0.000 ms to 9.500 ms"
+        "token-bucket-never-exceeded (safety): 3 admissions from 0.000000 ms to 9.500000 ms"
     )
+
+
+# Three tokens a millisecond, a bucket of one: a token every 333,333.33 ns. Each wait is the
+# exact instant rounded up to a whole nanosecond, so two rounded admissions can stand 1/3 ns
+# closer together than a token's worth.
+THREE_A_MS = {**BUCKET, "refill": {"tokens": 3, "everyMs": 1}, "burst": 1}
+ROUNDED_UP = [0, 0.333334, 0.666667, 1.0, 1.333334]
+ROUNDED_DOWN = [0, 0.333333, 0.666666, 1.0, 1.333333]
+
+
+def test_bucket_allows_several_tokens_a_period_with_waits_rounded_up() -> None:
+    inv = {"check": "token-bucket-never-exceeded"}
+    assert run(THREE_A_MS, ROUNDED_UP, inv) == []
+
+
+def test_bucket_catches_a_wait_rounded_down() -> None:
+    inv = {"check": "token-bucket-never-exceeded"}
+    [problem] = run(THREE_A_MS, ROUNDED_DOWN, inv)
+    assert problem == (
+        "token-bucket-never-exceeded (safety): 2 admissions from 0.000000 ms to 0.333333 ms "
+        "(the first admission, when the bucket was full): "
+        "more than the burst of 1 plus what the refill allows"
+    )
+
+
+def test_bucket_allows_no_more_than_a_nanosecond_of_rounding() -> None:
+    inv = {"check": "token-bucket-never-exceeded"}
+    # Admissions 1 and 2 a nanosecond closer than a token's 333,333.33: four credits short of a
+    # token's million, more than rounding explains.
+    [problem] = run(THREE_A_MS, [0, 0.5, 0.833332], inv)
+    assert "2 admissions from 0.500000 ms to 0.833332 ms: more than the burst" in problem
+    assert run(THREE_A_MS, [0, 0.5, 0.833333], inv) == []
 
 
 def test_window_edge_is_exact() -> None:

@@ -20,14 +20,25 @@ def admissions(seen: Seen) -> list[dict[str, Any]]:
 def _bucket(seen: Seen) -> list[str]:
     # In integers: a token costs everyMs * 1e6 credits and each nanosecond adds `tokens` credits,
     # so between admissions i <= j at most burst + (at_j - at_i) * tokens / cost may be admitted.
+    #
+    # Two bounds, both exact. The bucket starts full at the first admission, whose time is a
+    # request's own, not computed: from there, no allowance at all, so an admission whose wait was
+    # rounded down (admitted before its token was whole) fails here. Between two later
+    # admissions, each instant is the reservation's exact instant rounded up to a whole
+    # nanosecond, so the earlier one may stand up to a nanosecond late, which is `tokens - 1`
+    # credits at most: without that allowance every correct bucket that earns several tokens
+    # per period would fail.
     tokens, cost = seen.input["refill"]["tokens"], seen.input["refill"]["everyMs"] * NS_PER_MS
     burst = seen.input["burst"]
     at = [a["atNs"] for a in admissions(seen)]
     for i in range(len(at)):
+        allowance = 0 if i == 0 else tokens - 1
         for j in range(i, len(at)):
-            if (j - i + 1 - burst) * cost > (at[j] - at[i]) * tokens:
+            if (j - i + 1 - burst) * cost > (at[j] - at[i]) * tokens + allowance:
+                since = "the first admission, when the bucket was full" if i == 0 else ""
                 return [
-                    f"{j - i + 1} admissions from {at[i] / 1e6:.3f} ms to {at[j] / 1e6:.3f} ms: "
+                    f"{j - i + 1} admissions from {at[i] / 1e6:.6f} ms to {at[j] / 1e6:.6f} ms"
+                    f"{' (' + since + ')' if since else ''}: "
                     f"more than the burst of {burst} plus what the refill allows"
                 ]
     return []
