@@ -29,12 +29,41 @@ def lock(
     }
 
 
+def history(*entries: tuple[int, str, int, int]) -> list[dict[str, Any]]:
+    return [
+        {"client": c, "index": 0, "op": kind, "key": 1, "invokeNs": i, "returnNs": r}
+        for c, kind, i, r in entries
+    ]
+
+
 def test_writer_exclusive() -> None:
-    ok = {"locks": [lock(0, "read", 0, 10), lock(1, "read", 5, 15), lock(2, "write", 15, 20)]}
+    ok = {
+        "locks": [lock(0, "read", 0, 10), lock(1, "read", 5, 15), lock(2, "write", 15, 20)],
+        "ops": history((0, "get", 0, 11), (1, "get", 4, 16), (2, "set", 14, 21)),
+    }
     assert check_case(case({"check": "writer-exclusive"}), ok) == []
-    bad = {"locks": [lock(0, "read", 0, 10), lock(2, "write", 9, 20)]}
+    bad = {"locks": [lock(0, "read", 0, 10), lock(2, "write", 9, 20)], "ops": []}
     [problem] = check_case(case({"check": "writer-exclusive"}), bad)
     assert "client 2's write lock [9, 20) ns overlaps client 0's read lock [0, 10) ns" in problem
+
+
+def test_writer_exclusive_catches_a_set_under_the_read_lock() -> None:
+    # The set took the read lock, and the records say so honestly: no write lock overlaps
+    # anything, so the lock records alone pass. The history shows a write with no write lock.
+    sneaky = {
+        "locks": [lock(0, "read", 0, 10), lock(1, "read", 5, 15)],
+        "ops": history((0, "get", 0, 11), (1, "set", 4, 16)),
+    }
+    [problem] = check_case(case({"check": "writer-exclusive"}), sneaky)
+    assert problem == (
+        "writer-exclusive (safety): client 1's set of key 1 over [4, 16] ns held no write lock"
+    )
+    # Another client's write lock, or one outside the set's own interval, does not cover it.
+    elsewhere = {
+        "locks": [lock(0, "write", 5, 10), lock(1, "write", 20, 30)],
+        "ops": history((1, "set", 4, 16)),
+    }
+    assert len(check_case(case({"check": "writer-exclusive"}), elsewhere)) == 1
 
 
 def test_readers_overlap() -> None:

@@ -40,6 +40,23 @@ def _writer_exclusive(seen: Seen) -> list[str]:
                     f"overlaps client {other['client']}'s {other['mode']} lock "
                     f"[{other['acquiredNs']}, {other['releasedNs']}) ns"
                 )
+    # The lock records alone trust the mode the implementation says it took: a `set` done under
+    # the read lock would record a read and pass. So every write in the history must sit around
+    # a write lock its own client took and gave back within it.
+    writes = [w for w in every if w["mode"] == "write"]
+    for op in ops(seen):
+        if op["op"] != "set":
+            continue
+        if not any(
+            w["client"] == op["client"]
+            and op["invokeNs"] <= w["acquiredNs"]
+            and w["releasedNs"] <= op["returnNs"]
+            for w in writes
+        ):
+            problems.append(
+                f"client {op['client']}'s set of key {op['key']} over "
+                f"[{op['invokeNs']}, {op['returnNs']}] ns held no write lock"
+            )
     return problems[:5]
 
 
