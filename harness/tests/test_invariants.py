@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -137,3 +138,47 @@ def test_unknown_check_is_reported() -> None:
 
 def test_every_check_is_classified() -> None:
     assert {inv.kind for inv in REGISTRY.values()} <= {"safety", "liveness"}
+
+
+def gather(limit: int, items: list[dict[str, Any]]) -> Case:
+    inp = {"op": "scatter-gather", "limit": limit, "failFast": True, "items": items}
+    checks = ({"check": "nothing-started-after-failure"},)
+    return Case("fan-in", "t", "Catches nothing.", inp, {}, {}, checks)
+
+
+SLOW_AND_ONE_FAILING = [{"sleepMs": 3000}, {"sleepMs": 30, "fail": True}, *[{"sleepMs": 3000}] * 3]
+
+
+def test_nothing_started_after_failure_holds_when_the_rest_is_cancelled() -> None:
+    # Items 0 to 2 take the three slots; 1 fails at 30; 0 and 2 are cancelled; 3 and 4 never start.
+    trace = [(0, 0, 31), (1, 0, 30), (2, 1, 32)]
+    assert check_case(gather(3, SLOW_AND_ONE_FAILING), observed(trace, 3)) == []
+
+
+def test_nothing_started_after_failure_catches_items_handed_out_after_it() -> None:
+    # A gather that cancels what runs but still hands out what has not started: 3 and 4 take the
+    # slots that 0 and 2 gave back when they were cancelled.
+    trace = [(0, 0, 31), (1, 0, 30), (2, 1, 32), (3, 31, 33), (4, 32, 34)]
+    [problem] = check_case(gather(3, SLOW_AND_ONE_FAILING), observed(trace, 3))
+    assert problem == (
+        "nothing-started-after-failure (safety): calls [3, 4] started after item 1 failed at "
+        "0.0 ms; at most 0 could have held a slot taken before the failure"
+    )
+
+
+def test_a_call_that_took_its_slot_before_the_failure_may_start_after_it() -> None:
+    # Item 0 ended at 10 and gave its slot to item 3 before item 1 failed at 30; item 3 read its
+    # start only at 31. One free slot at the failure: one late start is allowed, two are not.
+    trace = [(0, 0, 10), (1, 0, 30), (2, 1, 40), (3, 31, 35)]
+    assert check_case(gather(3, SLOW_AND_ONE_FAILING), observed(trace, 3)) == []
+    trace.append((4, 36, 38))
+    assert check_case(gather(3, SLOW_AND_ONE_FAILING), observed(trace, 3))
+
+
+def test_nothing_started_after_failure_ignores_gathers_that_do_not_fail_fast() -> None:
+    lenient = dataclasses.replace(
+        gather(3, SLOW_AND_ONE_FAILING),
+        input={"op": "scatter-gather", "limit": 3, "failFast": False, "items": []},
+    )
+    trace = [(0, 0, 31), (1, 0, 30), (2, 1, 32), (3, 31, 33), (4, 32, 34)]
+    assert check_case(lenient, observed(trace, 3)) == []
