@@ -12,7 +12,7 @@ import pytest
 
 from cookbook_harness import reference, runners
 from cookbook_harness.compare import canonical, normalise_output
-from cookbook_harness.implementations import IMPLEMENTATIONS, Implementation
+from cookbook_harness.implementations import GO_RACE, IMPLEMENTATIONS, Implementation
 from cookbook_harness.judge import judge
 from cookbook_harness.proc import run
 from cookbook_harness.spec import Case, PatternSpec, load_all
@@ -144,3 +144,19 @@ def test_bench_rejects_bad_params(impl: Implementation) -> None:
     assert answer["status"] == "error", answer
     assert answer["error"]["field"] == "params.workers"
     assert "params.workers" in answer["error"]["message"]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.pattern)
+def test_go_under_the_race_detector(spec: PatternSpec) -> None:
+    runners.ensure_built(GO_RACE)
+    listing = runners.list_patterns(GO_RACE)
+    batch = runners.run_batch(GO_RACE, spec.cases)
+    assert not batch.problems, batch.problems
+    crashed = batch.process_failure()
+    assert crashed is None, f"go -race: {crashed}\n{batch.process.stderr if batch.process else ''}"
+    failed = {}
+    for case in spec.cases:
+        verdict = judge(case, batch.answers.get(case.id), listing.patterns[spec.pattern])
+        if not verdict.ok:
+            failed[case.id] = verdict.detail
+    assert not failed, failed

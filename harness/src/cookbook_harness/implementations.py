@@ -109,6 +109,21 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
 
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 
+GO_RACE = Implementation(
+    name="go-race",
+    label="Go (race detector)",
+    language="go",
+    cwd=ROOT / "go",
+    build=(("go", "build", "-race", "-o", "bin/cookbook-runner-race", "./cmd/cookbook-runner"),),
+    artifact=ROOT / "go/bin/cookbook-runner-race",
+    command=(str(ROOT / "go/bin/cookbook-runner-race"),),
+    version=("go", "version"),
+)
+"""The Go runner built with `-race`, run over every spec case by the harness's tests so that
+races are hunted on the cases the invariants judge: a race report on stderr, and the exit status
+66 it brings, fail the batch. It is not a column of its own: timings under the detector mean
+nothing."""
+
 
 def select(names: list[str] | None) -> list[Implementation]:
     """The implementations named (all when `names` is empty), with a clear error for a typo."""
