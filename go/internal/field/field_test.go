@@ -2,6 +2,7 @@ package field_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -25,6 +26,11 @@ func TestIntegerLiterals(t *testing.T) {
 		{"7.5", false},
 		{"99999999999999999999", false},
 		{"11", false},
+		// A number of any size is read as its literal; too large is out of range like any other.
+		{"1e400", false},
+		{"-1e400", false},
+		{"0.1e-999", false},
+		{strings.Repeat("9", 5000), false},
 	} {
 		o := field.Of(map[string]any{"n": json.Number(tc.literal)})
 		_, err := o.Int("n", 0, 10)

@@ -172,13 +172,8 @@ type gatherInput struct {
 // gatherOutput is either the results or, with failFast, the failure. omitzero keeps an empty,
 // non-nil Results (no items) as [], and leaves out the field that is not the answer.
 type gatherOutput struct {
-	Results []gatherResult `json:"results,omitzero"`
-	Failure string         `json:"failure,omitzero"`
-}
-
-type gatherResult struct {
-	Value string `json:"value,omitempty"`
-	Error string `json:"error,omitempty"`
+	Results []outcome `json:"results,omitzero"`
+	Failure string    `json:"failure,omitzero"`
 }
 
 // validateGather checks limit, failFast, items, then each item in turn.
@@ -209,7 +204,8 @@ func validateGather(in field.Object) (gatherInput, error) {
 }
 
 // runGather scatters the items, each call recorded from inside its slot, and reads the
-// in-flight counter once the gather has returned: a call still running then was leaked.
+// in-flight counter once the gather has returned: a call still running then was leaked. The
+// region ends there, before the answer is put in its shape.
 func runGather(ctx context.Context, in gatherInput, clock *observe.Clock) (gatherOutput, observe.JobsObserved) {
 	jobs := observe.NewJobs(clock)
 	call := func(ctx context.Context, t task) (v uint64, err error) {
@@ -218,23 +214,21 @@ func runGather(ctx context.Context, in gatherInput, clock *observe.Clock) (gathe
 	}
 	if in.failFast {
 		values, err := fanin.GatherFailFast(ctx, in.limit, in.items, call)
+		observed := jobs.Stop()
 		if err != nil {
-			return gatherOutput{Failure: err.Error()}, jobs.Stop()
+			return gatherOutput{Failure: err.Error()}, observed
 		}
-		results := make([]gatherResult, len(values))
+		results := make([]outcome, len(values))
 		for i, v := range values {
-			results[i] = gatherResult{Value: work.Hex(v)}
+			results[i] = outcome{value: v}
 		}
-		return gatherOutput{Results: results}, jobs.Stop()
+		return gatherOutput{Results: results}, observed
 	}
 	gathered := fanin.Gather(ctx, in.limit, in.items, call)
-	results := make([]gatherResult, len(gathered))
+	observed := jobs.Stop()
+	results := make([]outcome, len(gathered))
 	for i, r := range gathered {
-		if r.Err != nil {
-			results[i] = gatherResult{Error: r.Err.Error()}
-		} else {
-			results[i] = gatherResult{Value: work.Hex(r.Value)}
-		}
+		results[i] = outcome{value: r.Value, err: r.Err}
 	}
-	return gatherOutput{Results: results}, jobs.Stop()
+	return gatherOutput{Results: results}, observed
 }

@@ -32,7 +32,7 @@ func runner(t *testing.T) *protocol.Runner {
 }
 
 // TestSpecCases runs every case of every pattern in the table through the runner's own request
-// handling, and checks the answers as the harness does.
+// handling, under the race detector with just test-go, and compares the outputs with the spec's.
 func TestSpecCases(t *testing.T) {
 	r := runner(t)
 	for name := range patterns.Table {

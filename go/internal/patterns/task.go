@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -21,6 +22,31 @@ type task struct {
 	seed, cost uint64
 	sleep      time.Duration
 	fail       bool
+}
+
+// outcome is what a task came to: its value, or the error it failed with. It is kept as it is
+// and becomes the answer's fields only when the answer is encoded, after the measured region:
+// formatting a value is not the pattern's work.
+type outcome struct {
+	value uint64
+	err   error
+}
+
+// outcomeJSON is an outcome as the answer carries it: {"value": hex} or {"error": message}.
+type outcomeJSON struct {
+	Value string `json:"value,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+func (o outcome) wire() outcomeJSON {
+	if o.err != nil {
+		return outcomeJSON{Error: o.err.Error()}
+	}
+	return outcomeJSON{Value: work.Hex(o.value)}
+}
+
+func (o outcome) MarshalJSON() ([]byte, error) {
+	return json.Marshal(o.wire())
 }
 
 // run does the task. A failure names the task as noun and seed ("job 3 failed", "item 2

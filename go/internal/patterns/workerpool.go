@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -43,11 +44,17 @@ type poolOutput struct {
 	Results []result `json:"results"`
 }
 
+// result is one job's outcome, known by the job's id.
 type result struct {
-	ID    uint64 `json:"id"`
-	Value string `json:"value,omitempty"`
-	Error string `json:"error,omitempty"`
-	raw   uint64 // Value before formatting, for the benchmark's digest
+	id uint64
+	outcome
+}
+
+func (r result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID uint64 `json:"id"`
+		outcomeJSON
+	}{r.id, r.wire()})
 }
 
 // validatePool checks fields in the page's order: workers, jobs, then each job in turn.
@@ -91,15 +98,8 @@ func runPool(ctx context.Context, in poolInput, clock *observe.Clock) (poolOutpu
 	// Run reports an error only when ctx is cancelled; the results of the jobs that did run are
 	// the answer either way, and a missing job shows up in the harness's each-job-once check.
 	results, _ := workerpool.Run(ctx, in.workers, in.jobs, func(ctx context.Context, j job) result {
-		r := result{ID: j.id}
-		jobs.Track(j.id, func() {
-			v, err := j.run(ctx, "job")
-			if err != nil {
-				r.Error = err.Error()
-			} else {
-				r.Value, r.raw = work.Hex(v), v
-			}
-		})
+		r := result{id: j.id}
+		jobs.Track(j.id, func() { r.value, r.err = j.run(ctx, "job") })
 		return r
 	})
 	return poolOutput{Results: results}, jobs.Stop()
@@ -171,14 +171,14 @@ func checkPool(in poolInput, out poolOutput) (protocol.Check, error) {
 	seen := make([]bool, len(in.jobs))
 	var digest uint64
 	for _, r := range out.Results {
-		if r.ID >= uint64(len(seen)) || seen[r.ID] {
-			return nil, fmt.Errorf("job %d answered twice or not in the input", r.ID)
+		if r.id >= uint64(len(seen)) || seen[r.id] {
+			return nil, fmt.Errorf("job %d answered twice or not in the input", r.id)
 		}
-		seen[r.ID] = true
-		if r.Error != "" {
-			return nil, fmt.Errorf("job %d failed: %s", r.ID, r.Error)
+		seen[r.id] = true
+		if r.err != nil {
+			return nil, fmt.Errorf("job %d failed: %v", r.id, r.err)
 		}
-		digest ^= r.raw
+		digest ^= r.value
 	}
 	return protocol.Check{"count": len(out.Results), "digest": work.Hex(digest)}, nil
 }

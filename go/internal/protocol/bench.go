@@ -1,8 +1,6 @@
 package protocol
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,31 +29,33 @@ type benchAnswer struct {
 // bench answers the one request on stdin. It reads to the end of input before running anything,
 // so that a second request is reported as unusable instead of being silently ignored.
 func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
-	in := bufio.NewReader(stdin)
-	line, n, err := nextLine(in, 0)
-	if err == io.EOF {
-		err = errors.New("no bench request before the end of input")
-	}
-	if err != nil {
+	in := newLines(stdin)
+	unusable := func(n int, err error) int {
 		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
 		return ExitBadInput
 	}
-	if _, extra, err := nextLine(in, n); err != io.EOF {
-		if err == nil {
-			err = errors.New("expected one bench request, got another")
-		}
-		fmt.Fprintf(stderr, "error: line %d: %v\n", extra, err)
-		return ExitBadInput
+	line, err := in.next()
+	if err == io.EOF {
+		err = errors.New("expected one bench request, got none")
 	}
+	if err != nil {
+		return unusable(in.n, err)
+	}
+	n := in.n
+	// Decoded before the next read, which reuses the line's bytes.
 	req, err := decodeRequest(line)
 	if err != nil {
-		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
-		return ExitBadInput
+		return unusable(n, err)
+	}
+	if _, err := in.next(); err != io.EOF {
+		if err == nil {
+			err = errors.New("expected one bench request, got another; run one bench per process")
+		}
+		return unusable(in.n, err)
 	}
 	b, err := r.lookupBench(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
-		return ExitBadInput
+		return unusable(n, err)
 	}
 
 	ans, err := measure(ctx, b, req)
@@ -63,9 +63,8 @@ func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stderr, "error: bench self-check: %v\n", err)
 		return ExitFailed
 	}
-	if err := writeLine(bufio.NewWriter(stdout), ans); err != nil {
-		fmt.Fprintf(stderr, "error: writing the bench answer: %v\n", err)
-		return ExitFailed
+	if err := writeLine(stdout, ans); err != nil {
+		return writeFailed(stderr, "the bench answer", err)
 	}
 	return ExitOK
 }
@@ -104,11 +103,12 @@ func measure(ctx context.Context, b benchmark, req map[string]any) (benchAnswer,
 	if err != nil {
 		return invalid(err)
 	}
-	repeat, err := o.OptInt("repeat", 1, 1, maxBenchRepeat)
+	// Building the benchmark validates its params, which come before repeat.
+	once, err := b.bench(int(size), params)
 	if err != nil {
 		return invalid(err)
 	}
-	once, err := b.bench(int(size), params)
+	repeat, err := o.OptInt("repeat", 1, 1, maxBenchRepeat)
 	if err != nil {
 		return invalid(err)
 	}
@@ -131,18 +131,4 @@ func measure(ctx context.Context, b benchmark, req map[string]any) (benchAnswer,
 		}
 	}
 	return ans, nil
-}
-
-// nextLine returns the next non-blank line of in after line number after, and its number; at
-// the end of input it returns io.EOF. Blank lines are skipped but counted.
-func nextLine(in *bufio.Reader, after int) ([]byte, int, error) {
-	for n := after + 1; ; n++ {
-		line, err := in.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			return line, n, nil
-		}
-		if err != nil {
-			return nil, n, err
-		}
-	}
 }

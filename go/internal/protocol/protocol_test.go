@@ -128,6 +128,10 @@ func TestSkippedCase(t *testing.T) {
 	if stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
+	// A skipped case is still a request: without an object input the line is unusable.
+	if code, stdout, _ := call(t, r, `{"pattern": "worker-pool", "id": "slow", "input": []}`+"\n", "run"); code != protocol.ExitBadInput || stdout != "" {
+		t.Errorf("a skipped case without an object input: exit code %d, stdout %q; want %d and nothing", code, stdout, protocol.ExitBadInput)
+	}
 	_, listing, _ := call(t, r, "", "list")
 	want = `{"protocol":1,"implementation":"go","patterns":{"worker-pool":{"skip":{"slow":"too slow here"}}},"benchmarks":[],"runtime":`
 	if !strings.HasPrefix(listing, want) {
@@ -352,5 +356,185 @@ func TestBenchRuntimeWrapsEachTimedRun(t *testing.T) {
 	want := []string{"switch", "run", "restore", "check", "switch", "run", "restore", "check"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("steps %q, want %q", steps, want)
+	}
+}
+
+// request is a run line of the worker pool whose input holds extra, unread fields.
+func request(id, extra string) string {
+	return `{"pattern": "worker-pool", "id": ` + id + `, "input": {"workers": 1, "jobs": []` + extra + `}}`
+}
+
+// nested is depth arrays, one inside the other.
+func nested(depth int) string {
+	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+}
+
+// maxLine is the longest line the contract allows, not counting its line end.
+const maxLine = 16 << 20
+
+// padded is line with spaces (JSON whitespace) appended until it is n bytes long.
+func padded(line string, n int) string {
+	return line + strings.Repeat(" ", n-len(line))
+}
+
+// Every line that is not one strict I-JSON object within the contract's limits is unusable as
+// a whole, and the lines before it stay answered.
+func TestWireFormatUnusableLines(t *testing.T) {
+	good := request(`"a"`, "")
+	for _, tc := range []struct{ name, line, want string }{
+		{"stray byte", request("\"\xff\"", ""), "not valid UTF-8"},
+		{"overlong form", request("\"\xc0\xaf\"", ""), "not valid UTF-8"},
+		{"encoded surrogate", request("\"\xed\xa0\x80\"", ""), "not valid UTF-8"},
+		{"above U+10FFFF", request("\"\xf4\x90\x80\x80\"", ""), "not valid UTF-8"},
+		{"byte order mark", "\xef\xbb\xbf" + good, "byte order mark"},
+		{"lone high surrogate", request(`"\ud800"`, ""), "lone surrogate"},
+		{"lone low surrogate", request(`"\udc00"`, ""), "lone surrogate"},
+		{"high surrogate then a letter", request(`"\ud800x"`, ""), "lone surrogate"},
+		{"high surrogate then another escape", request(`"\ud800\u0041"`, ""), "lone surrogate"},
+		{"two high surrogates", request(`"\ud800\ud800"`, ""), "lone surrogate"},
+		{"lone surrogate in a name", request(`"a"`, `, "\udfff": 1`), "lone surrogate"},
+		{"duplicate at the top", `{"pattern": "worker-pool", "id": "a", "id": "a", "input": {}}`, `duplicate name "id"`},
+		{"duplicate in input", request(`"a"`, `, "workers": 2`), `duplicate name "workers"`},
+		{"duplicate deep down", request(`"a"`, `, "x": [{"k": 1}, {"k": 1, "k": 2}]`), `duplicate name "k"`},
+		{"duplicate once unescaped", request(`"a"`, `, "x": {"k": 1, "\u006b": 2}`), `duplicate name "k"`},
+		{"depth 65", request(`"a"`, `, "deep": `+nested(63)), "deeper than 64"},
+		{"NaN", request(`"a"`, `, "x": NaN`), "not JSON"},
+		{"Infinity", request(`"a"`, `, "x": Infinity`), "not JSON"},
+		{"-Infinity", request(`"a"`, `, "x": -Infinity`), "not JSON"},
+		{"comment", request(`"a"`, ` /* note */`), "not JSON"},
+		{"trailing comma", request(`"a"`, `, "x": [1, 2,]`), "not JSON"},
+		{"trailing comma in an object", request(`"a"`, `, "x": {"k": 1,}`), "not JSON"},
+		{"single quotes", request(`'a'`, ""), "not JSON"},
+		{"leading zero", request(`"a"`, `, "x": 01`), "not JSON"},
+		{"control character", request("\"a\x01\"", ""), "not JSON"},
+		{"NUL", request("\"a\x00\"", ""), "not JSON"},
+		{"second value", good + " " + good, "not JSON"},
+		{"vertical tab alone", "\v", "not JSON"},
+		{"form feed alone", "\f", "not JSON"},
+		{"U+0085 alone", "\u0085", "not JSON"},
+		{"U+2028 alone", "\u2028", "not JSON"},
+		{"U+00A0 around the object", "\u00a0" + good, "not JSON"},
+		{"too long", padded(good, maxLine+1), "longer than 16777216 bytes"},
+		{"too long by a CR before the CRLF", padded(good, maxLine) + "\r\r", "longer than 16777216 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := call(t, poolRunner(t), good+"\n"+tc.line+"\n"+good+"\n", "run")
+			if code != protocol.ExitBadInput {
+				t.Errorf("exit code %d, want %d; stderr %q", code, protocol.ExitBadInput, stderr)
+			}
+			oneLine(t, "stdout", stdout)
+			oneLine(t, "stderr", stderr)
+			if want := "error: line 2: "; !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr = %q, want %q and then %q", stderr, want, tc.want)
+			}
+		})
+	}
+}
+
+// What the contract allows is read, however unusual.
+func TestWireFormatUsableLines(t *testing.T) {
+	for _, tc := range []struct{ name, stdin, id string }{
+		{"U+2028 and U+2029 in the id", request("\"a\u2028b\u2029c\"", "") + "\n", "a\u2028b\u2029c"},
+		{"U+0085 in the id", request("\"\u0085\"", "") + "\n", "\u0085"},
+		{"escaped NUL", request(`"a\u0000b"`, "") + "\n", "a\x00b"},
+		{"surrogate pair", request(`"\ud83d\ude00"`, "") + "\n", "\U0001F600"},
+		{"escaped backslash before u", request(`"\\ud800"`, "") + "\n", `\ud800`},
+		{"HTML characters", request(`"<&>"`, "") + "\n", "<&>"},
+		{"CRLF", request(`"a"`, "") + "\r\n", "a"},
+		{"lone CR inside the line", `{"pattern": "worker-pool",` + "\r" + `"id": "a", "input": {"workers": 1, "jobs": []}}`, "a"},
+		{"no final newline", request(`"a"`, ""), "a"},
+		{"blank lines", " \t\r\n\n\r\n" + request(`"a"`, "") + "\n \n", "a"},
+		{"depth 64", request(`"a"`, `, "deep": `+nested(62)) + "\n", "a"},
+		{"huge numbers unread", request(`"a"`, `, "x": [1e400, -1e400, 0.1e-999, `+strings.Repeat("9", 5000)+`]`) + "\n", "a"},
+		{"16 MiB", padded(request(`"a"`, ""), maxLine) + "\n", "a"},
+		{"16 MiB and CRLF", padded(request(`"a"`, ""), maxLine) + "\r\n", "a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := call(t, poolRunner(t), tc.stdin, "run")
+			if code != protocol.ExitOK || stderr != "" {
+				t.Fatalf("exit code %d, stderr %q; want 0 and nothing", code, stderr)
+			}
+			oneLine(t, "stdout", stdout)
+			var ans protocol.Answer
+			if err := json.Unmarshal([]byte(stdout), &ans); err != nil {
+				t.Fatalf("%v in %q", err, stdout)
+			}
+			if ans.ID != tc.id || ans.Status != "ok" {
+				t.Errorf("answer %q: want status ok and id %q", stdout, tc.id)
+			}
+		})
+	}
+}
+
+// A number of any size is read; where a field wants an integer, a number it cannot be is that
+// field's error, not an unusable line.
+func TestHugeNumbersAreFieldErrors(t *testing.T) {
+	for _, n := range []string{"1e400", "-1e400", "0.1e-999", strings.Repeat("7", 5000), "-" + strings.Repeat("7", 5000)} {
+		line := `{"pattern": "worker-pool", "id": "c", "input": {"workers": ` + n + `, "jobs": []}}` + "\n"
+		code, stdout, stderr := call(t, poolRunner(t), line, "run")
+		var ans protocol.Answer
+		if err := json.Unmarshal([]byte(stdout), &ans); err != nil || code != protocol.ExitOK {
+			t.Fatalf("workers %.20s: exit code %d, stdout %q, stderr %q", n, code, stdout, stderr)
+		}
+		if ans.Status != "error" || ans.Error.Field != "workers" || !strings.HasPrefix(ans.Error.Message, "workers must be an integer") {
+			t.Errorf("workers %.20s: answer %.200s, want an error at workers", n, stdout)
+		}
+	}
+}
+
+// With nothing on stdin, run answers nothing and bench has no request.
+func TestEmptyInput(t *testing.T) {
+	for _, stdin := range []string{"", " \n\t\r\n"} {
+		if code, stdout, stderr := call(t, poolRunner(t), stdin, "run"); code != protocol.ExitOK || stdout != "" || stderr != "" {
+			t.Errorf("run %q: exit code %d, stdout %q, stderr %q; want 0 and nothing", stdin, code, stdout, stderr)
+		}
+		code, stdout, stderr := call(t, poolRunner(t), stdin, "bench")
+		if code != protocol.ExitBadInput || stdout != "" || !strings.Contains(stderr, "expected one bench request, got none") {
+			t.Errorf("bench %q: exit code %d, stdout %q, stderr %q", stdin, code, stdout, stderr)
+		}
+	}
+}
+
+// bench reads its one request the way run reads each of its lines.
+func TestBenchWireFormat(t *testing.T) {
+	good := `{"pattern": "worker-pool", "size": 1, "params": {"workers": 1}}`
+	for _, tc := range []struct {
+		name, stdin string
+		code        int
+	}{
+		{"CRLF", good + "\r\n", protocol.ExitOK},
+		{"16 MiB", padded(good, maxLine) + "\n", protocol.ExitOK},
+		{"too long", padded(good, maxLine+1) + "\n", protocol.ExitBadInput},
+		{"too long by a final CR", padded(good, maxLine) + "\r", protocol.ExitBadInput},
+		{"duplicate", `{"pattern": "worker-pool", "size": 1, "size": 1, "params": {"workers": 1}}`, protocol.ExitBadInput},
+		{"lone surrogate", `{"pattern": "worker-pool", "size": 1, "params": {"workers": 1, "\udc00": 0}}`, protocol.ExitBadInput},
+		{"invalid UTF-8", `{"pattern": "worker-pool", "size": 1, "params": {"workers": 1, "` + "\xff" + `": 0}}`, protocol.ExitBadInput},
+		{"second request after a blank line", good + "\n\n" + good, protocol.ExitBadInput},
+	} {
+		code, stdout, stderr := call(t, poolRunner(t), tc.stdin, "bench")
+		if code != tc.code {
+			t.Errorf("%s: exit code %d, want %d; stderr %q", tc.name, code, tc.code, stderr)
+		}
+		if code == protocol.ExitOK {
+			oneLine(t, tc.name+": stdout", stdout)
+		} else {
+			oneLine(t, tc.name+": stderr", stderr)
+		}
+	}
+}
+
+// bench validates size, then params, then repeat: bad params and a bad repeat name params.
+func TestBenchValidatesParamsBeforeRepeat(t *testing.T) {
+	for _, tc := range []struct{ req, field string }{
+		{`{"pattern": "worker-pool", "size": 10, "params": {"workers": 0}, "repeat": 0}`, "params.workers"},
+		{`{"pattern": "token-bucket", "size": 10, "params": {"burst": 4}, "repeat": 1001}`, "params.refill"},
+		{`{"pattern": "many-tasks", "size": 10, "params": {"sleepMs": 0}, "repeat": "twice"}`, "params.sleepMs"},
+		{`{"pattern": "worker-pool", "size": 0, "params": {"workers": 0}, "repeat": 0}`, "size"},
+	} {
+		_, stdout, _ := call(t, poolRunner(t), tc.req+"\n", "bench")
+		var ans struct{ Error field.Error }
+		if err := json.Unmarshal([]byte(stdout), &ans); err != nil || ans.Error.Field != tc.field {
+			t.Errorf("%s: answer %q, want an error at %s", tc.req, stdout, tc.field)
+		}
 	}
 }

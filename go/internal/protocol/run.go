@@ -1,13 +1,12 @@
 package protocol
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 
 	"github.com/concurrency-cookbook/cookbook/go/internal/field"
 )
@@ -24,30 +23,26 @@ type Answer struct {
 }
 
 // run answers request lines one at a time, in order: cases run one after the other so that one
-// case's goroutines never skew another's observations. Each answer is flushed at once, so a
+// case's goroutines never skew another's observations. Each answer is written at once, so a
 // reader sees it before the next case starts and keeps it if a later line is unusable.
 func (r *Runner) run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
-	in := bufio.NewReader(stdin)
-	out := bufio.NewWriter(stdout)
-	for n := 1; ; n++ {
-		line, readErr := in.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			ans, err := r.Handle(ctx, line)
-			if err != nil {
-				fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
-				return ExitBadInput
-			}
-			if err := writeLine(out, ans); err != nil {
-				fmt.Fprintf(stderr, "error: writing the answer to line %d: %v\n", n, err)
-				return ExitFailed
-			}
-		}
-		if readErr == io.EOF {
+	in := newLines(stdin)
+	for {
+		line, err := in.next()
+		if err == io.EOF {
 			return ExitOK
 		}
-		if readErr != nil {
-			fmt.Fprintf(stderr, "error: line %d: %v\n", n, readErr)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: line %d: %v\n", in.n, err)
 			return ExitBadInput
+		}
+		ans, err := r.Handle(ctx, line)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: line %d: %v\n", in.n, err)
+			return ExitBadInput
+		}
+		if err := writeLine(stdout, ans); err != nil {
+			return writeFailed(stderr, fmt.Sprintf("the answer to line %d", in.n), err)
 		}
 	}
 }
@@ -67,13 +62,14 @@ func (r *Runner) Handle(ctx context.Context, line []byte) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	if reason, ok := r.skips[name][id]; ok {
-		return Answer{ID: id, Status: "unsupported", Reason: reason}, nil
-	}
-	// A request without an object input is not a case at all: the whole line is unusable.
+	// A request without an object input is not a case at all, skipped or not: the whole line
+	// is unusable.
 	input, ok := req["input"].(map[string]any)
 	if !ok {
 		return Answer{}, errors.New(`the request has no object "input"`)
+	}
+	if reason, ok := r.skips[name][id]; ok {
+		return Answer{ID: id, Status: "unsupported", Reason: reason}, nil
 	}
 	obj, err := field.Root("input", input)
 	if err != nil {
@@ -94,7 +90,7 @@ func (r *Runner) lookup(req map[string]any) (string, Pattern, error) {
 	}
 	p, ok := r.patterns[name]
 	if !ok {
-		return "", Pattern{}, fmt.Errorf("pattern %q is not implemented by this runner", name)
+		return "", Pattern{}, fmt.Errorf("pattern %q is not implemented by this runner; `cookbook-runner list` names the ones it is", name)
 	}
 	return name, p, nil
 }
@@ -115,41 +111,35 @@ func asField(err error) *field.Error {
 
 // decodeRequest decodes a line that must hold exactly one JSON object.
 func decodeRequest(line []byte) (map[string]any, error) {
-	v, err := DecodeJSON(line)
+	v, err := decodeJSON(line)
 	if err != nil {
-		return nil, fmt.Errorf("not JSON: %v", err)
+		return nil, err
 	}
 	req, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("not a JSON object: %s", field.Show(v))
+		return nil, fmt.Errorf("not a JSON object: %s; send each request as an object", field.Show(v))
 	}
 	return req, nil
 }
 
-// DecodeJSON decodes exactly one JSON value, keeping numbers as json.Number: the field package
-// needs their literal text to tell 2 from 2.5 and to read 53-bit ids exactly.
-func DecodeJSON(data []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, errors.New("unexpected data after the JSON value")
-	}
-	return v, nil
-}
-
-// writeLine writes v as one JSON line and flushes it.
-func writeLine(w *bufio.Writer, v any) error {
+// writeLine writes v as one JSON line, in one Write, so that a writer that lets one Write at a
+// time through never lets a line be cut (cookbook-runner's exit on a signal relies on it).
+func writeLine(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	if _, err := w.Write(b); err != nil {
-		return err
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// writeFailed reports a write to stdout that failed, and returns the exit code. Once SIGPIPE
+// no longer kills the process, a reader that went away shows up here as EPIPE.
+func writeFailed(stderr io.Writer, what string, err error) int {
+	if errors.Is(err, syscall.EPIPE) {
+		fmt.Fprintln(stderr, "error: standard output was closed")
+		return ExitStdoutClosed
 	}
-	return w.Flush()
+	fmt.Fprintf(stderr, "error: writing %s: %v\n", what, err)
+	return ExitFailed
 }

@@ -4,7 +4,6 @@
 package protocol
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,10 @@ const (
 	ExitFailed   = 1 // a bench self-check failed, or the runner could not do its own work
 	ExitUsage    = 2 // the command line is wrong
 	ExitBadInput = 3 // the input is unusable as a whole
+
+	ExitInterrupted  = 128 + 2  // interrupted by SIGINT
+	ExitStdoutClosed = 128 + 13 // standard output was closed, as a shell reports SIGPIPE
+	ExitTerminated   = 128 + 15 // terminated by SIGTERM
 )
 
 const usage = "usage: cookbook-runner list|run|bench"
@@ -128,9 +131,8 @@ func (r *Runner) list(stdout, stderr io.Writer) int {
 		}
 		l.Patterns[name] = skipList{Skip: skip}
 	}
-	if err := writeLine(bufio.NewWriter(stdout), l); err != nil {
-		fmt.Fprintf(stderr, "error: writing the list: %v\n", err)
-		return ExitFailed
+	if err := writeLine(stdout, l); err != nil {
+		return writeFailed(stderr, "the list", err)
 	}
 	return ExitOK
 }

@@ -1,6 +1,7 @@
 package spectest
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -10,9 +11,12 @@ import (
 )
 
 // RunCases sends every case of s through r.Handle, as the very request line the harness sends,
-// and checks each answer in a subtest. Cases the runner skips are reported as skipped.
+// and checks each answer, as it would be written, in a subtest: a skipped case must be
+// answered unsupported with its reason from skips.json, any other must match its expectation.
+// Invariants on the observations are the harness's to check, not these tests'.
 func RunCases(t *testing.T, r *protocol.Runner, s Spec) {
-	for id := range r.Skips(s.Pattern) {
+	skips := r.Skips(s.Pattern)
+	for id := range skips {
 		if !slices.ContainsFunc(s.Cases, func(c Case) bool { return c.ID == id }) {
 			t.Errorf("skips.json skips %s/%s, which the spec does not have", s.Pattern, id)
 		}
@@ -27,92 +31,71 @@ func RunCases(t *testing.T, r *protocol.Runner, s Spec) {
 			if err != nil {
 				t.Fatalf("request unusable: %v", err)
 			}
-			if ans.Status == "unsupported" {
-				t.Skip(ans.Reason)
+			var got answer
+			roundTrip(t, ans, &got)
+			if got.ID != c.ID {
+				t.Errorf("answer id = %q, want %q", got.ID, c.ID)
 			}
-			Check(t, s, c, ans)
+			if reason, skipped := skips[c.ID]; skipped {
+				if got.Status != "unsupported" || got.Reason != reason {
+					t.Errorf("status %q, reason %q; want unsupported for the reason skips.json gives", got.Status, got.Reason)
+				}
+				t.Skip(reason)
+			}
+			check(t, c, got)
 		})
 	}
 }
 
-// Check checks one answer against its case: the error's field for an invalid input, otherwise
-// the output under the case's comparison rules and every invariant of the spec and the case.
-func Check(t *testing.T, s Spec, c Case, ans protocol.Answer) {
+// answer is an answer line as the harness reads it.
+type answer struct {
+	ID     string
+	Status string
+	Output map[string]any
+	Error  *struct{ Field, Message string }
+	Reason string
+}
+
+// check checks one answer against its case: the error's field, and a message that names it,
+// for an invalid input; otherwise each top-level field of the output under the case's
+// comparison.
+func check(t *testing.T, c Case, got answer) {
 	t.Helper()
-	if ans.ID != c.ID {
-		t.Errorf("answer id = %q, want %q", ans.ID, c.ID)
-	}
 	if want := c.Expected.Error; want != nil {
-		if ans.Status != "error" || ans.Error == nil {
-			t.Fatalf("status = %q, want an error at %s", ans.Status, want.Field)
+		if got.Status != "error" || got.Error == nil {
+			t.Fatalf("status %q, want an error at %s", got.Status, want.Field)
 		}
-		if ans.Error.Field != want.Field {
-			t.Errorf("error field = %q (%s), want %q", ans.Error.Field, ans.Error.Message, want.Field)
+		if got.Error.Field != want.Field {
+			t.Errorf("error field %q (%s), want %q", got.Error.Field, got.Error.Message, want.Field)
 		}
-		if !strings.HasPrefix(ans.Error.Message, want.Field+" ") {
-			t.Errorf("error message %q does not start with its field %s", ans.Error.Message, want.Field)
+		if !strings.Contains(got.Error.Message, want.Field) {
+			t.Errorf("error message %q does not name its field %s", got.Error.Message, want.Field)
 		}
 		return
 	}
-	if ans.Status != "ok" || ans.Observed == nil {
-		t.Fatalf("status = %q (error %+v), want ok with observations", ans.Status, ans.Error)
+	if got.Status != "ok" {
+		t.Fatalf("status %q (error %+v), want ok", got.Status, got.Error)
 	}
-	compareOutput(t, c.Expected.Output, ans.Output, c.Compare)
-	view := seen{t: t}
-	if err := decode(c.Input, &view.input); err != nil {
+	var want map[string]any
+	if err := decode(c.Expected.Output, &want); err != nil {
 		t.Fatal(err)
 	}
-	roundTrip(t, ans.Output, &view.output)
-	roundTrip(t, ans.Observed, &view.observed)
-	for _, inv := range slices.Concat(s.Invariants, c.Invariants) {
-		view.inv = inv
-		checkInvariant(view)
-	}
-}
-
-// roundTrip encodes v and decodes it into into, so that checks read the wire format.
-func roundTrip(t *testing.T, v, into any) {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := decode(b, into); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-}
-
-// compareOutput compares each top-level field of the output as exact, multiset or set, after a
-// round trip through JSON, so that it is the wire format that is compared.
-func compareOutput(t *testing.T, wantJSON json.RawMessage, got any, modes map[string]string) {
-	t.Helper()
-	gotJSON, err := json.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want, have map[string]any
-	if err := decode(wantJSON, &want); err != nil {
-		t.Fatal(err)
-	}
-	if err := decode(gotJSON, &have); err != nil {
-		t.Fatal(err)
-	}
-	for k := range have {
+	for k := range got.Output {
 		if _, ok := want[k]; !ok {
 			t.Errorf("output has field %q, which the spec does not expect", k)
 		}
 	}
 	for k, w := range want {
-		h, ok := have[k]
+		g, ok := got.Output[k]
 		if !ok {
 			t.Errorf("output has no field %q", k)
 			continue
 		}
-		mode := modes[k]
+		mode := c.Compare[k]
 		if mode == "" {
 			mode = "exact"
 		}
-		if a, b := canon(t, h, mode), canon(t, w, mode); !slices.Equal(a, b) {
+		if a, b := canon(t, g, mode), canon(t, w, mode); !slices.Equal(a, b) {
 			t.Errorf("output.%s (%s) differs:\n got  %v\n want %v", k, mode, a, b)
 		}
 	}
@@ -134,17 +117,40 @@ func canon(t *testing.T, v any, mode string) []string {
 		out[i] = marshal(t, item)
 	}
 	slices.Sort(out)
-	if mode == "set" {
+	switch mode {
+	case "set":
 		out = slices.Compact(out)
-	} else if mode != "multiset" {
+	case "multiset":
+	default:
 		t.Fatalf("unknown comparison %q", mode)
 	}
 	return out
 }
 
+// roundTrip encodes v as the runner writes it and decodes it into into, so that what is
+// checked is the wire format.
+func roundTrip(t *testing.T, v, into any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := decode(b, into); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+}
+
+// decode keeps numbers as json.Number, so that 1 and 1.0 stay apart as they do on the wire.
+func decode(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	return d.Decode(v)
+}
+
 // marshal gives one text per value: encoding/json sorts object keys, and json.Number keeps a
 // number's literal.
 func marshal(t *testing.T, v any) string {
+	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
