@@ -6,11 +6,12 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
+use crate::lines::Lines;
 use crate::observe::nanos;
 use crate::patterns::{self, BenchFn, Benchmark};
 use crate::protocol::write_line;
 use crate::validate::{FieldError, Object, Path};
-use crate::{Failure, benchmarks, runtime};
+use crate::{Failure, benchmarks, json, runtime};
 
 /// Bounds that keep a mistyped request from exhausting memory or running for days.
 const MAX_SIZE: u64 = 10_000_000;
@@ -49,29 +50,19 @@ struct Plan {
 /// Reads the request line, runs the benchmark on the runtime it names and writes the answer.
 pub fn bench(input: impl BufRead, output: &mut impl Write) -> Result<(), Failure> {
     // Exactly one request: blank lines are skipped but counted, as in `run`.
-    let mut lines = input
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| line.as_ref().map_or(true, |text| !text.trim().is_empty()));
-    let line = match lines.next() {
-        Some((_, Ok(line))) => line,
-        Some((index, Err(error))) => {
-            return Err(Failure::unusable(
-                index + 1,
-                format!("cannot read: {error}"),
-            ));
-        }
-        None => return Err(Failure::unusable(1, "no bench request")),
+    let mut lines = Lines::new(input);
+    let Some((number, line)) = lines.next_line()? else {
+        return Err(Failure::unusable(1, "expected one bench request, got none"));
     };
-    if let Some((index, _)) = lines.next() {
+    let request =
+        json::parse(line).map_err(|error| Failure::unusable(number, error.to_string()))?;
+    if let Some((another, _)) = lines.next_line()? {
         return Err(Failure::unusable(
-            index + 1,
+            another,
             "expected one bench request, got another",
         ));
     }
-    let request: Value = serde_json::from_str(&line)
-        .map_err(|error| Failure::unusable(1, format!("not JSON: {error}")))?;
-    let answer = match plan(&request)? {
+    let answer = match plan(&request, number)? {
         Ok(plan) => measure(&runtime(plan.benchmark.flavor())?, &plan)?,
         Err(error) => BenchAnswer::Error { error },
     };
@@ -80,12 +71,12 @@ pub fn bench(input: impl BufRead, output: &mut impl Write) -> Result<(), Failure
 
 /// Validates the request: an unusable one is a failure, an invalid field an answer. Fields
 /// are validated in the order of the contract's example request: `size`, `params`, `repeat`.
-fn plan(request: &Value) -> Result<Result<Plan, FieldError>, Failure> {
+fn plan(request: &Value, line: usize) -> Result<Result<Plan, FieldError>, Failure> {
     let Value::Object(fields) = request else {
-        return Err(Failure::unusable(1, "not a JSON object"));
+        return Err(Failure::unusable(line, "not a JSON object"));
     };
     let (slug, bench) =
-        patterns::requested(fields, find).map_err(|problem| Failure::unusable(1, problem))?;
+        patterns::requested(fields, find).map_err(|problem| Failure::unusable(line, problem))?;
     let root = Path::Input;
     let plan = Object::new(root, request).and_then(|request| {
         let size = request.required_int("size", 1..=MAX_SIZE)?;

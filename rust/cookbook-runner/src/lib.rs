@@ -1,21 +1,25 @@
 //! The Rust runner of the concurrency cookbook: it speaks the runner protocol
 //! (`docs/contract.md`) for the patterns of the `cookbook` crate.
 //!
-//! The shared plumbing is [`protocol`] (`run`), [`bench`], [`list`], [`validate`] and
-//! [`observe`]; each pattern adds a module under [`patterns`] and a row in its table, and each
-//! benchmark-only workload a module under [`benchmarks`].
+//! The shared plumbing is [`protocol`] (`run`), [`bench`], [`list`], [`lines`] and [`json`]
+//! (what a line is, and what JSON is), [`validate`], [`observe`] and [`signals`]; each pattern
+//! adds a module under [`patterns`] and a row in its table, and each benchmark-only workload a
+//! module under [`benchmarks`].
 
 pub mod bench;
 pub mod benchmarks;
 pub mod cli;
+pub mod json;
+pub mod lines;
 pub mod list;
 pub mod observe;
 pub mod patterns;
 pub mod protocol;
+pub mod signals;
 pub mod validate;
 
 use std::fmt;
-use std::io::{self, BufWriter};
+use std::io::{self, ErrorKind};
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -33,10 +37,14 @@ pub enum Failure {
     },
     /// A benchmark's check of its own answer failed.
     SelfCheck(String),
-    /// Standard output could not be written: the harness has gone, or the disk is full.
+    /// Standard output's reader went away before every answer was written.
+    OutputClosed,
+    /// Standard output could not be written otherwise: the disk is full, say.
     Output(io::Error),
     /// The tokio runtime could not start.
     Runtime(io::Error),
+    /// The signal handlers could not be installed.
+    Signals(io::Error),
 }
 
 impl Failure {
@@ -48,11 +56,22 @@ impl Failure {
         }
     }
 
+    /// A failure to write standard output.
+    pub fn output(error: io::Error) -> Self {
+        if error.kind() == ErrorKind::BrokenPipe {
+            Self::OutputClosed
+        } else {
+            Self::Output(error)
+        }
+    }
+
     /// The exit code the contract gives this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Unusable { .. } => 3,
-            Self::SelfCheck(_) | Self::Output(_) | Self::Runtime(_) => 1,
+            // 128 + SIGPIPE, as a shell reports a pipeline member whose reader went away.
+            Self::OutputClosed => 141,
+            Self::SelfCheck(_) | Self::Output(_) | Self::Runtime(_) | Self::Signals(_) => 1,
         }
     }
 }
@@ -62,15 +81,19 @@ impl fmt::Display for Failure {
         match self {
             Self::Unusable { line, problem } => write!(f, "line {line}: {problem}"),
             Self::SelfCheck(problem) => write!(f, "self-check failed: {problem}"),
+            Self::OutputClosed => f.write_str("standard output was closed"),
             Self::Output(error) => write!(f, "cannot write standard output: {error}"),
             Self::Runtime(error) => write!(f, "cannot start the tokio runtime: {error}"),
+            Self::Signals(error) => write!(f, "cannot watch for SIGINT and SIGTERM: {error}"),
         }
     }
 }
 
-/// Runs `command` on standard input and output.
+/// Runs `command` on standard input and output, until it is done or a signal stops it.
 pub fn execute(command: Command) -> Result<(), Failure> {
-    let mut output = BufWriter::new(io::stdout().lock());
+    signals::stop_on_signals()?;
+    // Each answer is written whole and flushed at once: a buffer would only add a copy.
+    let mut output = io::stdout();
     match command {
         Command::List => {
             let listing = list::listing(&runtime(Flavor::MultiThread)?);

@@ -1,15 +1,18 @@
 //! The `run` command: JSON lines in, one answer line out per request, in request order.
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::runtime::Runtime;
 
-use crate::Failure;
+use crate::lines::Lines;
 use crate::list::skip_reason;
 use crate::patterns::{self, Pattern, Ran};
+use crate::signals::ANSWERING;
 use crate::validate::FieldError;
+use crate::{Failure, json};
 
 /// One `run` request: a case of a pattern this runner implements.
 #[derive(Debug)]
@@ -26,8 +29,7 @@ impl Request {
     /// Reads one request line. The error says why the whole line is unusable (exit 3); an
     /// invalid field inside `input` is not such an error, it is answered.
     pub fn parse(line: &str) -> Result<Self, String> {
-        let value: Value =
-            serde_json::from_str(line).map_err(|error| format!("not JSON: {error}"))?;
+        let value = json::parse(line).map_err(|error| error.to_string())?;
         let Value::Object(mut fields) = value else {
             return Err("not a JSON object".to_owned());
         };
@@ -51,9 +53,9 @@ pub enum Answer {
         /// The case's id.
         id: String,
         /// The pattern's output.
-        output: Value,
+        output: Box<RawValue>,
         /// What the implementation observed, in the pattern's own shape.
-        observed: Value,
+        observed: Box<RawValue>,
     },
     /// The case's input is invalid.
     Error {
@@ -71,54 +73,59 @@ pub enum Answer {
     },
 }
 
-/// Answers one request: the code path of every `run` line.
-pub async fn answer(request: Request) -> Answer {
+/// Answers one request: the code path of every `run` line. The error is the answer's JSON
+/// that could not be written.
+pub async fn answer(request: Request) -> serde_json::Result<Answer> {
     let Request { pattern, id, input } = request;
     if let Some(reason) = skip_reason(pattern.slug, &id) {
-        return Answer::Unsupported {
+        return Ok(Answer::Unsupported {
             id,
             reason: reason.to_owned(),
-        };
+        });
     }
-    match (pattern.run)(&input) {
+    let run = (pattern.run)(&input);
+    // The run holds what it needs: a large input is not kept while it runs.
+    drop(input);
+    Ok(match run {
         Err(error) => Answer::Error { id, error },
         Ok(run) => {
-            let Ran { output, observed } = run.await;
+            let Ran { output, observed } = run.await?;
             Answer::Ok {
                 id,
                 output,
                 observed,
             }
         }
-    }
+    })
 }
 
 /// Answers every line of `input` on `output`, until the end of input or an unusable line.
-/// Blank lines are skipped but counted, so that line numbers match an editor's.
 pub fn run_lines(
     runtime: &Runtime,
     input: impl BufRead,
     output: &mut impl Write,
 ) -> Result<(), Failure> {
-    for (index, line) in input.lines().enumerate() {
-        let number = index + 1;
-        let line =
-            line.map_err(|error| Failure::unusable(number, format!("cannot read: {error}")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let request =
-            Request::parse(&line).map_err(|problem| Failure::unusable(number, problem))?;
-        write_line(output, &runtime.block_on(answer(request)))?;
+    let mut lines = Lines::new(input);
+    while let Some((number, line)) = lines.next_line()? {
+        let request = Request::parse(line).map_err(|problem| Failure::unusable(number, problem))?;
+        let answer = runtime
+            .block_on(answer(request))
+            .map_err(|error| Failure::output(error.into()))?;
+        write_line(output, &answer)?;
     }
     Ok(())
 }
 
-/// Writes one JSON line and flushes it: the harness reads answers as they come.
+/// Writes one JSON line and flushes it: the harness reads answers as they come. The line is
+/// written whole, in one call, while a signal waits for it (see [`crate::signals`]).
+///
+/// Called outside the runtime: it blocks the thread until the line is written.
 pub fn write_line(output: &mut impl Write, value: &impl Serialize) -> Result<(), Failure> {
-    serde_json::to_writer(&mut *output, value)
-        .map_err(io::Error::from)
-        .and_then(|()| output.write_all(b"\n"))
+    let mut line = serde_json::to_vec(value).map_err(|error| Failure::output(error.into()))?;
+    line.push(b'\n');
+    let _answering = ANSWERING.blocking_lock();
+    output
+        .write_all(&line)
         .and_then(|()| output.flush())
-        .map_err(Failure::Output)
+        .map_err(Failure::output)
 }

@@ -315,32 +315,77 @@ pub fn integer(
             format_args!("must be an integer, got {}", Received(value)),
         ));
     };
-    match whole_u64(number) {
-        Some(n) if range.contains(&n) => Ok(n),
-        _ if number.as_f64().is_some_and(|float| float.fract() != 0.0) => Err(FieldError::new(
+    match Reading::of(number) {
+        Reading::Whole(Some(n)) if range.contains(&n) => Ok(n),
+        Reading::Whole(_) => Err(out_of_range(path, range, value)),
+        Reading::Fractional => Err(FieldError::new(
             path,
             format_args!("must be an integer, got {number}"),
         )),
-        _ => Err(out_of_range(path, range, value)),
     }
 }
 
-/// The number as a `u64`, if it is a whole number from 0 to 2^64 - 1.
-fn whole_u64(number: &Number) -> Option<u64> {
-    if let Some(n) = number.as_u64() {
-        return Some(n);
+/// What a number is, read exactly from the decimal text it was written in: no rounding to a
+/// float decides that `0.1e-999` is 0 or that `4.000000000000000001` is 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// A whole number: `None` when it is negative or above `u64::MAX`.
+    Whole(Option<u64>),
+    /// A number with a fractional part.
+    Fractional,
+}
+
+impl Reading {
+    fn of(number: &Number) -> Self {
+        // The usual case, digits alone.
+        if let Some(n) = number.as_u64() {
+            return Self::Whole(Some(n));
+        }
+        let text = number.as_str();
+        let (negative, magnitude) = match text.strip_prefix('-') {
+            Some(magnitude) => (true, magnitude),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = magnitude.split_once(['e', 'E']).unwrap_or((magnitude, "0"));
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // The value is `digits * 10^scale`, with `digits` free of leading and trailing zeros.
+        let digits = format!("{whole}{fraction}");
+        let digits = digits.trim_start_matches('0');
+        let significant = digits.trim_end_matches('0');
+        if significant.is_empty() {
+            return Self::Whole(Some(0));
+        }
+        let trailing_zeros = digits.len() - significant.len();
+        // Saturates far beyond any exponent that could matter: the result only needs to stay
+        // below zero, or above 20 digits, when the true one does.
+        let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+        let exponent = match exponent.strip_prefix('-') {
+            Some(digits) => -saturating_decimal(digits),
+            None => saturating_decimal(exponent),
+        };
+        let scale = exponent
+            .saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX))
+            .saturating_add(i64::try_from(trailing_zeros).unwrap_or(i64::MAX));
+        if scale < 0 {
+            return Self::Fractional;
+        }
+        if negative {
+            return Self::Whole(None);
+        }
+        // Twenty digits or fewer may fit in a `u64`; `checked_*` tells.
+        let whole = u32::try_from(scale).ok().and_then(|scale| {
+            let mantissa: u64 = significant.parse().ok()?;
+            mantissa.checked_mul(10_u64.checked_pow(scale)?)
+        });
+        Self::Whole(whole)
     }
-    // Negative integers are stored as `i64` and land here too, as negative floats.
-    let float = number.as_f64()?;
-    // 2^64 is exact as a float, and every whole float below it converts to `u64` exactly.
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "used only when whole and within 0..2^64, where the cast is exact"
-    )]
-    let converted = float as u64;
-    (float.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&float))
-        .then_some(converted)
+}
+
+/// Decimal digits as an `i64`, saturating at `i64::MAX`.
+fn saturating_decimal(digits: &str) -> i64 {
+    digits.bytes().fold(0_i64, |n, digit| {
+        n.saturating_mul(10).saturating_add(i64::from(digit - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -353,6 +398,11 @@ mod tests {
     fn read_int(value: &Value) -> Result<u64, FieldError> {
         let input = json!({ "n": value });
         Object::new(Path::Input, &input)?.required_int("n", 1..=10)
+    }
+
+    /// A number as it was written.
+    fn number(text: &str) -> Value {
+        Value::Number(text.parse().expect("a JSON number"))
     }
 
     fn message(result: Result<impl fmt::Debug, FieldError>) -> String {
@@ -379,7 +429,23 @@ mod tests {
         let cases = [
             (json!(0), "n must be an integer from 1 to 10, got 0"),
             (json!(-2), "n must be an integer from 1 to 10, got -2"),
-            (json!(1e30), "n must be an integer from 1 to 10, got 1e+30"),
+            (
+                number("1e30"),
+                "n must be an integer from 1 to 10, got 1e+30",
+            ),
+            (
+                number("1e400"),
+                "n must be an integer from 1 to 10, got 1e+400",
+            ),
+            (
+                number("-1e400"),
+                "n must be an integer from 1 to 10, got -1e+400",
+            ),
+            (number("0.1e-999"), "n must be an integer, got 0.1e-999"),
+            (
+                number("10.000000000000000001"),
+                "n must be an integer, got 10.000000000000000001",
+            ),
             (
                 json!(u64::MAX),
                 "n must be an integer from 1 to 10, got 18446744073709551615",
@@ -396,6 +462,49 @@ mod tests {
         let empty = json!({});
         let missing = Object::new(Path::Input, &empty).and_then(|o| o.required_int("n", 1..=10));
         assert_eq!(message(missing), "n is required: an integer from 1 to 10");
+    }
+
+    #[test]
+    fn numbers_are_read_exactly_from_their_text() {
+        let whole = |n| Reading::Whole(Some(n));
+        let cases = [
+            ("7", whole(7)),
+            ("4.0", whole(4)),
+            ("-0", whole(0)),
+            ("-0.0e-5", whole(0)),
+            ("0e999999999999999999999", whole(0)),
+            ("1e2", whole(100)),
+            ("1E+2", whole(100)),
+            ("0.2e1", whole(2)),
+            ("200e-2", whole(2)),
+            ("12.50e1", whole(125)),
+            ("18446744073709551615", whole(u64::MAX)),
+            ("1.8446744073709551615e19", whole(u64::MAX)),
+            ("18446744073709551616", Reading::Whole(None)),
+            ("1e20", Reading::Whole(None)),
+            ("1e400", Reading::Whole(None)),
+            ("1e99999999999999999999999", Reading::Whole(None)),
+            ("-1", Reading::Whole(None)),
+            ("-1e400", Reading::Whole(None)),
+            ("2.5", Reading::Fractional),
+            ("-2.5", Reading::Fractional),
+            ("0.1e-999", Reading::Fractional),
+            ("1e-400", Reading::Fractional),
+            ("125e-1", Reading::Fractional),
+            ("1e-99999999999999999999999", Reading::Fractional),
+            ("4.000000000000000001", Reading::Fractional),
+        ];
+        for (text, expected) in cases {
+            let Value::Number(n) = number(text) else {
+                unreachable!("a number")
+            };
+            assert_eq!(Reading::of(&n), expected, "{text}");
+        }
+        let digits = "9".repeat(5000);
+        assert_eq!(
+            message(read_int(&number(&digits))),
+            format!("n must be an integer from 1 to 10, got {digits}")
+        );
     }
 
     #[test]

@@ -2,54 +2,12 @@
 
 #![allow(clippy::expect_used, reason = "a test fails by panicking")]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
 use cookbook::work::{hex, work};
 use serde_json::{Value, json};
 
-/// Runs the runner with `args`, feeding `stdin` (none when `None`).
-fn runner(args: &[&str], stdin: Option<&str>) -> Output {
-    run_command(
-        Command::new(env!("CARGO_BIN_EXE_cookbook-runner")).args(args),
-        stdin,
-    )
-}
-
-/// Runs `command`, feeding `stdin` (none when `None`).
-fn run_command(command: &mut Command, stdin: Option<&str>) -> Output {
-    let mut child = command
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .expect("write standard input");
-    }
-    child.wait_with_output().expect("wait for the runner")
-}
-
-fn answers(output: &Output) -> Vec<Value> {
-    let stdout = std::str::from_utf8(&output.stdout).expect("UTF-8 output");
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
-        .collect()
-}
-
-fn stderr(output: &Output) -> &str {
-    std::str::from_utf8(&output.stderr).expect("UTF-8 standard error")
-}
-
-fn case(id: &str, input: &Value) -> String {
-    json!({ "pattern": "worker-pool", "id": id, "input": input }).to_string() + "\n"
-}
+use crate::common::{answers, case, command, run_command, runner, stderr};
 
 #[test]
 fn list_names_the_implementation_and_its_patterns() {
@@ -72,12 +30,12 @@ fn list_names_the_implementation_and_its_patterns() {
 #[test]
 fn list_names_the_benchmarks_and_the_runtime_that_measures_them() {
     let list = |threads: Option<&str>| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cookbook-runner"));
-        command.arg("list").env_remove("TOKIO_WORKER_THREADS");
+        let mut list = command(&["list"]);
+        list.env_remove("TOKIO_WORKER_THREADS");
         if let Some(threads) = threads {
-            command.env("TOKIO_WORKER_THREADS", threads);
+            list.env("TOKIO_WORKER_THREADS", threads);
         }
-        let output = run_command(&mut command, None);
+        let output = run_command(&mut list, None);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         answers(&output).remove(0)
     };
@@ -94,7 +52,7 @@ fn list_names_the_benchmarks_and_the_runtime_that_measures_them() {
 
 #[test]
 fn a_line_that_is_not_json_exits_3_with_one_line_of_error() {
-    let output = runner(&["run"], Some("not json\n"));
+    let output = runner(&["run"], Some(b"not json\n"));
     assert_eq!(output.status.code(), Some(3));
     assert!(output.stdout.is_empty());
     let stderr = stderr(&output);
@@ -132,7 +90,7 @@ fn lines_before_an_unusable_line_stay_answered() {
     ];
     for (line, problem) in unusable {
         // Line 2 is blank: skipped, but counted.
-        let output = runner(&["run"], Some(&format!("{good}\n{line}\n{good}")));
+        let output = runner(&["run"], Some(format!("{good}\n{line}\n{good}").as_bytes()));
         assert_eq!(output.status.code(), Some(3), "{line}");
         assert_eq!(
             answers(&output).len(),
@@ -163,7 +121,7 @@ fn a_wrong_command_line_exits_2_with_one_line_of_usage() {
 fn invalid_workers_are_answered_not_fatal() {
     let input = case("zero", &json!({ "workers": 0, "jobs": [] }))
         + &case("four", &json!({ "workers": "four", "jobs": [] }));
-    let output = runner(&["run"], Some(&input));
+    let output = runner(&["run"], Some(input.as_bytes()));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let answers = answers(&output);
     assert_eq!(
@@ -185,7 +143,7 @@ fn run_answers_with_results_and_observations() {
         "two",
         &json!({ "workers": 2, "jobs": [{ "id": 1, "cost": 1 }, { "id": 2, "fail": true }] }),
     );
-    let output = runner(&["run"], Some(&input));
+    let output = runner(&["run"], Some(input.as_bytes()));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let answer = &answers(&output)[0];
     assert_eq!(answer["status"], "ok");
@@ -215,7 +173,7 @@ fn bench_answers_times_and_a_check() {
         "params": { "workers": 4, "cost": 100, "sleepMs": 0 },
         "repeat": 3,
     });
-    let output = runner(&["bench"], Some(&format!("{request}\n")));
+    let output = runner(&["bench"], Some(format!("{request}\n").as_bytes()));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let answer = &answers(&output)[0];
     let digest = (0..1000).fold(0, |digest, id| digest ^ work(id, 100));
@@ -246,7 +204,7 @@ fn many_tasks_answers_launch_times_and_a_check() {
             "params": { "sleepMs": 1, "variant": variant },
             "repeat": 2,
         });
-        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        let output = runner(&["bench"], Some(format!("{request}\n").as_bytes()));
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let answer = &answers(&output)[0];
         assert_eq!(answer["status"], "ok", "{variant}");
@@ -270,7 +228,7 @@ fn worker_pool_modes_answer_the_same_check() {
             "size": 100,
             "params": { "workers": 2, "cost": 100, "mode": mode },
         });
-        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        let output = runner(&["bench"], Some(format!("{request}\n").as_bytes()));
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         answers(&output).remove(0)["check"].take()
     };
@@ -345,7 +303,7 @@ fn bench_answers_invalid_params_as_errors() {
         ),
     ];
     for (request, field) in cases {
-        let output = runner(&["bench"], Some(&format!("{request}\n")));
+        let output = runner(&["bench"], Some(format!("{request}\n").as_bytes()));
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let answer = &answers(&output)[0];
         assert_eq!(answer["status"], "error", "{request}");
@@ -356,7 +314,7 @@ fn bench_answers_invalid_params_as_errors() {
 #[test]
 fn bench_without_a_usable_request_exits_3() {
     for stdin in ["", "nope\n", "[]\n", r#"{"pattern": "fan-out", "size": 1}"#] {
-        let output = runner(&["bench"], Some(stdin));
+        let output = runner(&["bench"], Some(stdin.as_bytes()));
         assert_eq!(output.status.code(), Some(3), "{stdin:?}");
         assert!(
             stderr(&output).starts_with("error: line 1: "),
@@ -369,7 +327,10 @@ fn bench_without_a_usable_request_exits_3() {
 #[test]
 fn bench_with_a_second_request_exits_3() {
     let request = r#"{"pattern": "worker-pool", "size": 1, "params": {"workers": 1}}"#;
-    let output = runner(&["bench"], Some(&format!("{request}\n\n{request}\n")));
+    let output = runner(
+        &["bench"],
+        Some(format!("{request}\n\n{request}\n").as_bytes()),
+    );
     assert_eq!(output.status.code(), Some(3));
     assert!(output.stdout.is_empty());
     assert!(

@@ -103,16 +103,18 @@ where
     F: Fn(T) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
 {
-    let mut calls = scatter(limit, items, call);
+    let mut calls = scatter(limit, items, call, |_| false);
     let mut done = Vec::with_capacity(calls.len());
     while let Some(finished) = calls.join_next().await {
-        done.push(joined(finished));
+        // Every call gets its turn: nothing ever stops the scatter.
+        done.extend(joined(finished));
     }
     in_input_order(done)
 }
 
 /// Like [`gather`], but the first call to fail cancels every call still running or still
-/// waiting for its turn, and its error is returned once all of them have stopped.
+/// waiting for its turn, and its error is returned once all of them have stopped. No call
+/// starts once one has failed: the place the failed call gives back goes to no one.
 pub async fn gather_fail_fast<T, V, E, F, Fut>(
     limit: NonZeroUsize,
     items: impl IntoIterator<Item = T>,
@@ -125,12 +127,14 @@ where
     F: Fn(T) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<V, E>> + Send + 'static,
 {
-    let mut calls = scatter(limit, items, call);
+    let mut calls = scatter(limit, items, call, Result::is_err);
     let mut done = Vec::with_capacity(calls.len());
     while let Some(finished) = calls.join_next().await {
         match joined(finished) {
-            (index, Ok(value)) => done.push((index, value)),
-            (_, Err(error)) => {
+            Some((index, Ok(value))) => done.push((index, value)),
+            // Turned away once a call had failed; that call's error is on its way.
+            None => {}
+            Some((_, Err(error))) => {
                 // Dropping the set would abort the calls but not wait for them; `shutdown`
                 // aborts them and waits until each has stopped, so none is still running
                 // when the caller sees the error.
@@ -145,11 +149,15 @@ where
 /// Spawns a task per item, each tagged with its index. A task runs its call only once it
 /// holds one of `limit` permits, and gives the permit back after the call has ended (or has
 /// been dropped, when the task is aborted), so at most `limit` calls are ever in flight.
+///
+/// A result that `stops` the scatter closes the semaphore before its permit goes back, so
+/// every task still waiting for a permit, then or later, ends without its call (`None`).
 fn scatter<T, R, F, Fut>(
     limit: NonZeroUsize,
     items: impl IntoIterator<Item = T>,
     call: F,
-) -> JoinSet<(usize, R)>
+    stops: fn(&R) -> bool,
+) -> JoinSet<Option<(usize, R)>>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -163,12 +171,16 @@ where
         let permits = Arc::clone(&permits);
         let call = Arc::clone(&call);
         calls.spawn(async move {
-            // `acquire` fails only once the semaphore is closed, and this one never is;
-            // binding the `Result` keeps the permit until the task ends. It is declared
-            // before the call's future, so an aborted task drops the call first and the
-            // permit after it.
-            let _permit = permits.acquire().await;
-            (index, call(item).await)
+            // `acquire` fails only once a result has stopped the scatter. The permit is
+            // declared before the call's future, so an aborted task drops the call first and
+            // the permit after it.
+            let permit = permits.acquire().await.ok()?;
+            let result = call(item).await;
+            if stops(&result) {
+                permits.close();
+            }
+            drop(permit);
+            Some((index, result))
         });
     }
     calls

@@ -5,7 +5,7 @@
 mod common;
 
 use std::future::pending;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cookbook::fan_in::{gather, gather_fail_fast, merge};
@@ -138,7 +138,7 @@ async fn fail_fast_stops_everything_before_it_returns() {
     let counter = Arc::clone(&in_flight);
     let start = Instant::now();
     // Item 1 fails after one tick. The others would run for an hour: three hold a place, and
-    // the rest wait for one, which item 1's failure frees just before the gather stops.
+    // the rest wait for one, which they never get.
     let failed = gather_fail_fast(nonzero(3), 0..6_u32, move |i| {
         let counter = Arc::clone(&counter);
         async move {
@@ -156,6 +156,29 @@ async fn fail_fast_stops_everything_before_it_returns() {
     // Read at once, with no time for a straggler to finish: `shutdown` waited for them all.
     assert_eq!(in_flight.now(), 0, "calls still running after the gather");
     assert_eq!(in_flight.max(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_starts_nothing_once_a_call_has_failed() {
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&started);
+    // Two places: item 0 fails after one tick while item 1 runs for an hour. The place item
+    // 0 gives back must not go to item 2: the gather has failed by then.
+    let failed = gather_fail_fast(nonzero(2), 0..5_u32, move |i| {
+        let log = Arc::clone(&log);
+        async move {
+            log.lock().expect("not poisoned").push(i);
+            if i == 0 {
+                sleep(TICK).await;
+                return Err(i);
+            }
+            sleep(Duration::from_hours(1)).await;
+            Ok(i)
+        }
+    })
+    .await;
+    assert_eq!(failed, Err(0));
+    assert_eq!(*started.lock().expect("not poisoned"), [0, 1]);
 }
 
 #[tokio::test(start_paused = true)]

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use cookbook::limiter::{Decision, Limiter, Policy};
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::{Benchmark, BoxFuture, Measured, Ran, Run};
@@ -81,18 +81,49 @@ fn arrivals(input: &Object<'_>) -> Result<Vec<u64>, FieldError> {
     Ok(arrivals)
 }
 
-fn decide(mut policy: impl Policy, arrivals: &[u64]) -> Ran {
+/// Decides on every arrival. Only the decisions are measured: they go into a plain `Vec`, and
+/// their JSON is written after the region ends.
+fn decide(mut policy: impl Policy, arrivals: &[u64]) -> serde_json::Result<Ran> {
     let clock = Clock::start();
-    let decisions: Vec<Value> = arrivals
-        .iter()
-        .map(|&at| match policy.decide(at) {
-            Decision::Admit => json!({ "admit": true }),
-            Decision::Deny { wait } => json!({ "admit": false, "waitMs": wait }),
-        })
-        .collect();
-    Ran {
-        output: json!({ "decisions": decisions }),
-        observed: json!({ "elapsedNs": clock.now_ns() }),
+    let decisions: Vec<Decision> = arrivals.iter().map(|&at| policy.decide(at)).collect();
+    let elapsed_ns = clock.now_ns();
+    Ran::new(
+        &Decided {
+            decisions: Decisions(&decisions),
+        },
+        &json!({ "elapsedNs": elapsed_ns }),
+    )
+}
+
+/// The `output` of a decide run.
+#[derive(Serialize)]
+struct Decided<'a> {
+    decisions: Decisions<'a>,
+}
+
+/// Decisions as the contract writes them: `{"admit": true}` or
+/// `{"admit": false, "waitMs": 3}`.
+struct Decisions<'a>(&'a [Decision]);
+
+impl Serialize for Decisions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answered {
+            admit: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            wait_ms: Option<u64>,
+        }
+        serializer.collect_seq(self.0.iter().map(|decision| match *decision {
+            Decision::Admit => Answered {
+                admit: true,
+                wait_ms: None,
+            },
+            Decision::Deny { wait } => Answered {
+                admit: false,
+                wait_ms: Some(wait),
+            },
+        }))
     }
 }
 
@@ -109,7 +140,11 @@ struct Acquired {
 /// `callers` tasks each acquire `requests` times, back to back, through one limiter. The
 /// measured region starts with the limiter's clock, so every time is on the clock it decides
 /// with.
-async fn live(policy: impl Policy + Send + 'static, callers: usize, requests: u64) -> Ran {
+async fn live(
+    policy: impl Policy + Send + 'static,
+    callers: usize,
+    requests: u64,
+) -> serde_json::Result<Ran> {
     let limiter = Arc::new(Limiter::new(policy));
     let mut tasks = JoinSet::new();
     for caller in 0..callers {
@@ -130,10 +165,21 @@ async fn live(policy: impl Policy + Send + 'static, callers: usize, requests: u6
     }
     let admissions: Vec<Acquired> = tasks.join_all().await.into_iter().flatten().collect();
     let elapsed_ns = limiter.now_ns();
-    Ran {
-        output: json!({ "admitted": admissions.len() }),
-        observed: json!({ "elapsedNs": elapsed_ns, "admissions": admissions }),
-    }
+    Ran::new(
+        &json!({ "admitted": admissions.len() }),
+        &LiveObserved {
+            elapsed_ns,
+            admissions,
+        },
+    )
+}
+
+/// The `observed` field of a live run.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LiveObserved {
+    elapsed_ns: u64,
+    admissions: Vec<Acquired>,
 }
 
 /// `size` decisions on arrivals `0, 1, 2, ...` ms. A fresh limiter admits at least

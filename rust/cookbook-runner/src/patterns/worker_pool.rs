@@ -131,12 +131,9 @@ pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
             }
         };
         let done = worker_pool::run(workers, jobs, observed_job).await;
-        let observed = json!(recorder.finish());
+        let observed = recorder.finish();
         let results: Vec<Value> = done.iter().map(Done::to_json).collect();
-        Ran {
-            output: json!({ "results": results }),
-            observed,
-        }
+        Ran::new(&json!({ "results": results }), &observed)
     }))
 }
 

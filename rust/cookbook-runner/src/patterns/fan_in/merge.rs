@@ -88,10 +88,10 @@ pub(super) fn run(input: &Object<'_>) -> Result<Run, FieldError> {
         }
         let elapsed_ns = clock.now_ns();
         let items: Vec<Item> = received.iter().map(|r| r.item).collect();
-        Ran {
-            output: json!({ "items": items }),
-            observed: json!({ "elapsedNs": elapsed_ns, "received": received }),
-        }
+        Ran::new(
+            &json!({ "items": items }),
+            &json!({ "elapsedNs": elapsed_ns, "received": received }),
+        )
     }))
 }
 

@@ -99,18 +99,27 @@ pub(super) fn run(input: &Object<'_>) -> Result<Run, FieldError> {
             }
         };
         let indexed = (0..).zip(items);
-        let output = if fail_fast {
-            match gather_fail_fast(limit, indexed, observed_call).await {
-                Ok(values) => results(values.into_iter().map(Ok)),
-                Err(failed) => json!({ "failure": failed.to_string() }),
-            }
+        let gathered = if fail_fast {
+            Gathered::FailFast(gather_fail_fast(limit, indexed, observed_call).await)
         } else {
-            results(gather(limit, indexed, observed_call).await)
+            Gathered::All(gather(limit, indexed, observed_call).await)
         };
-        // Read once the gather has returned: a call still running now would count here.
-        let observed = json!(recorder.finish());
-        Ran { output, observed }
+        // Read once the gather has returned: a call still running now would count here. The
+        // answer's JSON is built after, outside the measured region.
+        let observed = recorder.finish();
+        let output = match gathered {
+            Gathered::FailFast(Ok(values)) => results(values.into_iter().map(Ok)),
+            Gathered::FailFast(Err(failed)) => json!({ "failure": failed.to_string() }),
+            Gathered::All(done) => results(done),
+        };
+        Ran::new(&output, &observed)
     }))
+}
+
+/// What a gather returned, in the shape of the gather that returned it.
+enum Gathered {
+    FailFast(Result<Vec<u64>, Failed>),
+    All(Vec<Result<u64, Failed>>),
 }
 
 /// `{"results": [...]}`, one value or error per item, in input order.

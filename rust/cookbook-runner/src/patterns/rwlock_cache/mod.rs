@@ -208,15 +208,15 @@ pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
             .flatten()
             .map(|(key, value)| json!({ "key": key, "value": value }))
             .collect();
-        Ran {
-            output: json!({ "final": entries, "computes": counts(&computes) }),
-            observed: json!({
+        Ran::new(
+            &json!({ "final": entries, "computes": counts(&computes) }),
+            &json!({
                 "elapsedNs": elapsed_ns,
                 "locks": locks,
                 "computes": computes,
                 "ops": ops,
             }),
-        }
+        )
     }))
 }
 
