@@ -96,3 +96,9 @@ def test_stdin_may_be_raw_bytes() -> None:
     code = "import sys; sys.stdout.write(sys.stdin.buffer.read().hex())"
     done = proc.run([sys.executable, "-c", code], stdin=b"\xff\x00\r\n", timeout=30)
     assert done.stdout == "ff000d0a"
+
+
+def test_stdin_may_be_closed() -> None:
+    code = "import os, sys; sys.stdout.write(str(sys.stdin is None))"
+    done = proc.run([sys.executable, "-c", code], stdin=None, timeout=30)
+    assert done.stdout == "True"

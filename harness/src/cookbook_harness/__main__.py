@@ -13,6 +13,7 @@ from . import (
     bench,
     benchreport,
     conformance,
+    corpus,
     machine,
     proc,
     published,
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--impl", action="append", help=f"one of {names}; repeatable")
 
     sub.add_parser("publish", help="fingerprint new spec cases so that they can never change")
+    sub.add_parser("corpus", help="rewrite harness/corpus/bad-inputs.json from its generator")
 
     bnc = sub.add_parser("bench", help="the benchmark suite: sweeps, medians, ratios, fits, charts")
     bnc.add_argument("--profile", choices=sorted(suite.PROFILES), default="quick")
@@ -83,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    if args.command == "corpus":
+        progress(f"wrote {corpus.write()} entries to {corpus.CORPUS.relative_to(ROOT)}")
+        return 0
     if args.command == "publish":
         added = published.publish()
         progress(f"published {len(added)} new case(s)" + (": " + ", ".join(added) if added else ""))

@@ -71,7 +71,7 @@ def run(
     *,
     timeout: float,
     cwd: Path | None = None,
-    stdin: str | bytes = "",
+    stdin: str | bytes | None = "",
     env: Mapping[str, str] | None = None,
     peak_memory: bool = False,
 ) -> Completed:
@@ -82,6 +82,9 @@ def run(
     output pipes open can keep us waiting. Output is read on threads, chunk by chunk, so that a
     child that fills a pipe cannot deadlock against us while we are still writing its input, and
     what was read is kept even if a pipe never reaches its end.
+
+    `stdin=None` starts the child with its standard input closed (no file descriptor 0 at all),
+    as `0<&-` does in a shell.
 
     With `peak_memory`, the child runs under GNU time. Linux keeps a process's peak resident size
     across `execve`, so a child forked from the harness would report at least the harness's own
@@ -104,18 +107,18 @@ def run(
             args,
             cwd=cwd,
             env=None if env is None else {**os.environ, **env},
-            stdin=subprocess.PIPE,
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            # Closed in the child between fork and exec; nothing else runs there.
+            preexec_fn=_close_stdin if stdin is None else None,
         )
     except FileNotFoundError as exc:
         raise ToolMissingError(
             f"cannot start `{args[0]}`: it is not installed or not on PATH "
             "(see README.md, Prerequisites)"
         ) from exc
-    # All three are pipes, as asked for above.
-    assert child.stdin is not None
     assert child.stdout is not None
     assert child.stderr is not None
     out: list[bytes] = []
@@ -124,8 +127,9 @@ def run(
     readers = [
         threading.Thread(target=_drain, args=(child.stdout, out), daemon=True),
         threading.Thread(target=_drain, args=(child.stderr, err), daemon=True),
-        threading.Thread(target=_feed, args=(child, data), daemon=True),
     ]
+    if data is not None:
+        readers.append(threading.Thread(target=_feed, args=(child, data), daemon=True))
     for t in readers:
         t.start()
 
@@ -183,6 +187,10 @@ def _feed(child: subprocess.Popen[bytes], data: bytes) -> None:
     except (BrokenPipeError, OSError):
         # The child exited without reading all of its input; its exit status says why.
         pass
+
+
+def _close_stdin() -> None:
+    os.close(0)
 
 
 def _wait4(pid: int) -> tuple[int, resource.struct_rusage]:
