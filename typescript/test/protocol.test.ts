@@ -1,13 +1,46 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 
-import { uvThreadpoolSize } from "../src/runner/list.js";
+import { listAnswer, uvThreadpoolSize } from "../src/runner/list.js";
+import { patterns } from "../src/runner/patterns.js";
+import { answerCase } from "../src/runner/run.js";
+import { parseSkips } from "../src/runner/skips.js";
 import { work } from "../src/work.js";
-import { answers, runCli } from "./support/cli.js";
+import { answers, finished, runCli, runCliWithStdinClosed, startCli } from "./support/cli.js";
 
 const line = (request: unknown) => `${JSON.stringify(request)}\n`;
 const workerPoolCase = (id: string, input: unknown) => line({ pattern: "worker-pool", id, input });
+
+/** The shortest valid request of every table below, and ways to vary one part of it. */
+const REQUEST = '{"pattern":"worker-pool","id":"x","input":{"workers":1,"jobs":[]}}';
+const withId = (id: string) => REQUEST.replace('"x"', id);
+/** `REQUEST` with `raw` bytes as its id, between the quotes. */
+const withIdBytes = (raw: number[]) => {
+  const [before = "", after = ""] = REQUEST.split("x");
+  return Buffer.concat([Buffer.from(before), Buffer.from(raw), Buffer.from(after)]);
+};
+const withExtra = (extra: string) => REQUEST.replace('"jobs":[]', `"jobs":[],"extra":${extra}`);
+/** A request whose deepest array is at `depth`, the request object being depth 1. */
+const nestedTo = (depth: number) => withExtra("[".repeat(depth - 2) + "]".repeat(depth - 2));
+
+const LINE_LIMIT = 16 * 1024 * 1024;
+/** `REQUEST` padded with trailing spaces to exactly `size` bytes. */
+const paddedTo = (size: number) => REQUEST + " ".repeat(size - REQUEST.length);
+
+/** Runs `jobs` a few at a time: each starts a Node process. */
+async function fewAtATime<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all([lane(), lane(), lane()]);
+  return results;
+}
 
 function assertOneStderrLine(stderr: string, pattern: RegExp): void {
   assert.match(stderr, /^[^\n]+\n$/, `expected one line, got ${JSON.stringify(stderr)}`);
@@ -135,6 +168,48 @@ describe("runner run", () => {
     assert.deepEqual((fine as { output: unknown }).output, {
       results: [{ id: 1, value: work(1, 1) }],
     });
+  });
+});
+
+describe("skips", () => {
+  const known = [...patterns.keys()];
+  const input = { workers: 1, jobs: [] };
+
+  test("a case id is looked up as a key of skips.json, never as a property of an object", async () => {
+    const skips = parseSkips(
+      '{"worker-pool":{"constructor":"not here","__proto__":"nor here"}}',
+      known,
+    );
+    const answer = (id: string) => answerCase({ pattern: "worker-pool", id, input }, skips);
+    assert.deepEqual(await answer("constructor"), {
+      id: "constructor",
+      status: "unsupported",
+      reason: "not here",
+    });
+    assert.deepEqual(await answer("__proto__"), {
+      id: "__proto__",
+      status: "unsupported",
+      reason: "nor here",
+    });
+    for (const id of ["toString", "hasOwnProperty", "valueOf"]) {
+      assert.equal((await answer(id)).status, "ok", id);
+    }
+  });
+
+  test("list names every skip, a case id __proto__ included", () => {
+    const skips = parseSkips('{"fan-in":{"__proto__":"a reason"}}', known);
+    const listed = JSON.parse(JSON.stringify(listAnswer(skips))) as {
+      patterns: Record<string, { skip: Record<string, string> }>;
+    };
+    assert.deepEqual(Object.entries(listed.patterns["fan-in"]?.skip ?? {}), [
+      ["__proto__", "a reason"],
+    ]);
+  });
+
+  test("skips.json must map each known pattern's case ids to reasons", () => {
+    assert.throws(() => parseSkips('{"no-such":{}}', known), /unknown pattern "no-such"/);
+    assert.throws(() => parseSkips('{"fan-in":"a reason"}', known), /must map case ids/);
+    assert.throws(() => parseSkips('{"fan-in":{"a":1}}', known), /must map case ids/);
   });
 });
 
@@ -291,5 +366,262 @@ describe("runner bench", () => {
     const { code, stderr } = await runCli(["bench"], "{\n");
     assert.equal(code, 3);
     assertOneStderrLine(stderr, /^error: line 1: not JSON/);
+  });
+});
+
+describe("what a line is, and what JSON is", () => {
+  // Each input is unusable as a whole: exit 3, nothing answered, one line naming line 1.
+  const unusable: [string, string | Buffer][] = [
+    ["a duplicate name in the request", withId('"x","id":"y"')],
+    ["a duplicate name deep in the input", withExtra('{"a":[{"k":1,"k":2}]}')],
+    ["a duplicate name spelled with an escape", withExtra('{"a":1,"\\u0061":2}')],
+    ["a duplicate __proto__", withExtra('{"__proto__":1,"__proto__":2}')],
+    ["nesting 65 deep", nestedTo(65)],
+    ["nesting 100000 deep", nestedTo(100_000)],
+    ["a lone high surrogate", withId('"\\ud800"')],
+    ["a lone low surrogate", withId('"\\udc00"')],
+    ["a high surrogate before a character", withId('"\\ud800x"')],
+    ["a high surrogate before an escaped non-surrogate", withId('"\\ud800\\u0041"')],
+    ["two high surrogates", withId('"\\ud800\\ud800"')],
+    ["a stray byte", withIdBytes([0xff])],
+    ["a stray continuation byte", withIdBytes([0x80])],
+    ["an overlong form", withIdBytes([0xc0, 0xaf])],
+    ["an encoded surrogate", withIdBytes([0xed, 0xa0, 0x80])],
+    ["a code point above U+10FFFF", withIdBytes([0xf4, 0x90, 0x80, 0x80])],
+    ["a truncated sequence", withIdBytes([0xe2, 0x82])],
+    ["a byte order mark", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(REQUEST)])],
+    ["NaN", withExtra("NaN")],
+    ["Infinity", withExtra("Infinity")],
+    ["-Infinity", withExtra("-Infinity")],
+    ["a comment", withExtra("/* no */ 1")],
+    ["a trailing comma in an array", withExtra("[1,]")],
+    ["a trailing comma in an object", withExtra('{"a":1,}')],
+    ["single quotes", withExtra("'a'")],
+    ["a leading zero", withExtra("01")],
+    ["an unescaped NUL", withId('"a\u0000b"')],
+    ["an unescaped tab", withId('"a\tb"')],
+    ["a second value", `${REQUEST} ${REQUEST}`],
+    ["trailing garbage", `${REQUEST}x`],
+    ["a lone CR, which does not end a line", `${REQUEST}\r${REQUEST}\n`],
+    ["U+2028 outside a string", `${REQUEST}\u2028`],
+    ["U+0085 outside a string", `${REQUEST}\u0085`],
+    ["a line one byte over 16 MiB", paddedTo(LINE_LIMIT + 1)],
+  ];
+  test("an unusable line exits 3, naming its line, whatever makes it unusable", async () => {
+    const results = await fewAtATime(unusable, ([, input]) => runCli(["run"], input));
+    // Every row that went wrong, each with what the runner did instead.
+    const wrong = results.flatMap(({ code, stdout, stderr }, i) =>
+      code === 3 && stdout === "" && /^error: line 1: [^\n]+\n$/.test(stderr)
+        ? []
+        : [`${unusable[i]?.[0] ?? ""}: exit ${String(code)}, ${stderr || stdout.slice(0, 80)}`],
+    );
+    assert.deepEqual(wrong, []);
+  });
+
+  /** Answers `input` as one run, which must answer every line. */
+  async function runAll(input: string | Buffer): Promise<Record<string, unknown>[]> {
+    const { code, stdout, stderr } = await runCli(["run"], input);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
+    return answers(stdout) as Record<string, unknown>[];
+  }
+
+  test("a line ends at LF, with one CR before it dropped; the last needs no LF", async () => {
+    const input = `${withId('"a"')}\r\n${withId('"b"')}\n${withId('"c"')}`;
+    assert.deepEqual(
+      (await runAll(input)).map(({ id }) => id),
+      ["a", "b", "c"],
+    );
+  });
+
+  test("a blank line holds spaces, tabs and CRs only, and is counted", async () => {
+    const { code, stdout, stderr } = await runCli(["run"], ` \t\r\n${REQUEST}\n\r\n\n[]\n`);
+    assert.equal(code, 3);
+    assert.equal(answers(stdout).length, 1);
+    assertOneStderrLine(stderr, /^error: line 5: /);
+  });
+
+  test("an id comes back exactly as sent, whatever it holds", async () => {
+    const ids = ["😀", "\u2028\u2029\u0085", "\u0000", "\r", 'a\\b"c'];
+    const escaped = JSON.stringify(ids.map((id) => ({ id })));
+    // Sent raw: U+2028 and U+2029 unescaped inside the string, and once escaped.
+    const raw = ids.map((id) => withId(JSON.stringify(id)));
+    const input = [...raw, withId('"\\ud83d\\ude00"'), withId('"\\u2028"')].join("\n");
+    assert.deepEqual(
+      (await runAll(input)).map(({ id }) => ({ id })),
+      [...(JSON.parse(escaped) as { id: string }[]), { id: "😀" }, { id: "\u2028" }],
+    );
+  });
+
+  test("nesting 64 deep is usable", async () => {
+    assert.equal((await runAll(nestedTo(64)))[0]?.status, "ok");
+  });
+
+  test("a line of exactly 16 MiB is usable, its line end not counted", async () => {
+    const line = paddedTo(LINE_LIMIT);
+    const answered = await runAll(`${line}\r\n${line}`);
+    assert.deepEqual(
+      answered.map(({ status }) => status),
+      ["ok", "ok"],
+    );
+  });
+
+  test("every number is read: too large for a field is that field's error", async () => {
+    const huge = "9".repeat(5000);
+    const input = [
+      REQUEST.replace('"workers":1', '"workers":1e400'),
+      REQUEST.replace('"workers":1', '"workers":-1e400'),
+      REQUEST.replace('"workers":1', `"workers":${huge}`),
+      REQUEST.replace('"jobs":[]', '"jobs":[{"id":0,"cost":1e400}]'),
+      REQUEST.replace('"jobs":[]', `"jobs":[{"id":${huge}}]`),
+    ].join("\n");
+    const fields = (await runAll(input)).map(
+      (answer) => (answer.error as { field: string } | undefined)?.field,
+    );
+    assert.deepEqual(fields, ["workers", "workers", "workers", "jobs[0].cost", "jobs[0].id"]);
+  });
+
+  test("numbers in fields nobody reads are ignored, however long", async () => {
+    const extras = ["1e400", "-1e400", "0.1e-999", "9".repeat(5000), `-0.${"1".repeat(5000)}e-5`];
+    const answered = await runAll(extras.map(withExtra).join("\n"));
+    assert.deepEqual(
+      answered.map(({ status }) => status),
+      extras.map(() => "ok"),
+    );
+  });
+
+  test("a case id named like a property of every object is answered, not skipped", async () => {
+    const ids = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"];
+    const answered = await runAll(ids.map((id) => withId(JSON.stringify(id))).join("\n"));
+    assert.deepEqual(
+      answered.map(({ id, status }) => [id, status]),
+      ids.map((id) => [id, "ok"]),
+    );
+  });
+
+  test("a __proto__ member of the input is a member like any other", async () => {
+    const input = [
+      '{"pattern":"worker-pool","id":"a","input":{"__proto__":{"workers":2},"jobs":[]}}',
+      '{"pattern":"worker-pool","id":"b","input":{"workers":1,"jobs":[],"__proto__":{"x":1}}}',
+      '{"pattern":"worker-pool","id":"c","__proto__":{"input":{}},"input":{"workers":1,"jobs":[]}}',
+    ].join("\n");
+    const answered = await runAll(input);
+    assert.deepEqual(
+      answered.map(({ status }) => status),
+      ["error", "ok", "ok"],
+    );
+    assert.equal((answered[0]?.error as { field: string }).field, "workers");
+  });
+
+  test("standard input closed: run answers nothing and exits 0", async () => {
+    assert.deepEqual(await runCliWithStdinClosed(["run"]), {
+      code: 0,
+      signal: null,
+      stdout: "",
+      stderr: "",
+    });
+  });
+
+  test("standard input closed: bench has no request and exits 3", async () => {
+    const { code, stdout, stderr } = await runCliWithStdinClosed(["bench"]);
+    assert.equal(code, 3);
+    assert.equal(stdout, "");
+    assertOneStderrLine(stderr, /^error: line 1: expected one bench request, got none\n$/);
+  });
+
+  test("bench reads its request as run reads a line", async () => {
+    const request = '{"pattern":"worker-pool","size":1,"params":{"workers":1},"size":2}';
+    const { code, stderr } = await runCli(["bench"], request);
+    assert.equal(code, 3);
+    assertOneStderrLine(stderr, /^error: line 1: /);
+  });
+});
+
+describe("signals and a closed standard output", () => {
+  const slowJob = (id: string, job: Record<string, unknown>) =>
+    `${JSON.stringify({ pattern: "worker-pool", id, input: { workers: 1, jobs: [{ id: 0, ...job }] } })}\n`;
+
+  /**
+   * Starts the runner, waits until it is surely in the middle of its work (its first answer
+   * line, or `settleMs`), signals it, and answers how long it took to end after the signal.
+   */
+  async function interrupted(
+    args: string[],
+    stdin: string,
+    signal: NodeJS.Signals,
+    { settleMs = 600, firstLine = false } = {},
+  ) {
+    const child = startCli(args);
+    const result = finished(child);
+    child.stdin.end(stdin);
+    if (firstLine) await once(child.stdout, "data");
+    await sleep(settleMs);
+    const sent = performance.now();
+    child.kill(signal);
+    const ended = await result;
+    return { ...ended, afterMs: performance.now() - sent };
+  }
+
+  const EXPECTED = {
+    SIGINT: { code: 130, stderr: "error: interrupted by SIGINT\n" },
+    SIGTERM: { code: 143, stderr: "error: terminated by SIGTERM\n" },
+  };
+
+  const scenarios: [string, string[], string, { firstLine?: boolean }][] = [
+    [
+      "a run, in the middle of a case that sleeps",
+      ["run"],
+      slowJob("quick", {}) + slowJob("sleeps", { sleepMs: 20_000 }),
+      { firstLine: true },
+    ],
+    [
+      "a run, in the middle of a case that computes",
+      ["run"],
+      slowJob("quick", {}) + slowJob("computes", { cost: 100_000_000 }).repeat(10),
+      { firstLine: true },
+    ],
+    [
+      "a long bench on the event loop",
+      ["bench"],
+      line({ pattern: "worker-pool", size: 1_000_000, params: { workers: 4, cost: 1_000 } }),
+      {},
+    ],
+    [
+      "a long bench over worker threads",
+      ["bench"],
+      line({
+        pattern: "worker-pool",
+        size: 1_000_000,
+        params: { workers: 4, cost: 1_000, mode: "parallel" },
+      }),
+      {},
+    ],
+  ];
+  for (const [what, args, stdin, options] of scenarios) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      test(`${signal} ends ${what} within a second, with one line`, async () => {
+        const ended = await interrupted(args, stdin, signal, options);
+        assert.deepEqual(
+          { code: ended.code, signal: ended.signal, stderr: ended.stderr },
+          { ...EXPECTED[signal], signal: null },
+        );
+        // Answers already written stay written, whole.
+        assert.ok(ended.stdout === "" || ended.stdout.endsWith("\n"), ended.stdout);
+        assert.ok(ended.afterMs < 1_000, `ended ${String(ended.afterMs)} ms after the signal`);
+      });
+    }
+  }
+
+  test("standard output closed: one line, exit 141", async () => {
+    const child = startCli(["run"]);
+    const result = finished(child);
+    child.stdin.end(slowJob("slow-ish", { sleepMs: 5 }).repeat(200));
+    await once(child.stdout, "data");
+    child.stdout.destroy();
+    const { code, signal, stderr } = await result;
+    assert.deepEqual(
+      { code, signal, stderr },
+      { code: 141, signal: null, stderr: "error: standard output was closed\n" },
+    );
   });
 });

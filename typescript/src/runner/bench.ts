@@ -5,6 +5,7 @@
  */
 
 import { optionalInteger, requireInteger, requireObject, validated } from "./fields.js";
+import type { Line } from "./lines.js";
 import {
   SelfCheckError,
   UnusableInputError,
@@ -19,19 +20,28 @@ const MAX_SIZE = 10_000_000;
 const MAX_REPEAT = 1_000;
 
 /**
- * Answers the one request among `lines` (blank lines are skipped but counted). Validates `size`,
- * the pattern's `params`, then `repeat`; runs the benchmark `repeat` times in this process,
- * then ends whatever the runs shared. Every run checks its own answer.
+ * The one request among the lines of standard input, which are not blank: there must be
+ * exactly one, refused if it is not. `bench` reads them all before it runs anything, so that a
+ * second request is refused, not ignored.
  */
-export async function answerBench(lines: readonly string[]): Promise<BenchAnswer> {
-  const numbered = lines.map((line, i) => ({ line, lineNumber: i + 1 }));
-  const [first, second] = numbered.filter(({ line }) => line.trim() !== "");
-  if (first === undefined) throw new UnusableInputError(1, "no bench request");
-  if (second !== undefined) {
-    throw new UnusableInputError(second.lineNumber, "a second bench request; bench takes one");
+export function onlyRequest([first, second]: readonly Line[]): Line {
+  if (first === undefined) {
+    throw new UnusableInputError(1, "expected one bench request, got none");
   }
-  const request = parseLine(first.line, first.lineNumber);
-  const [pattern, found] = requireBenchmark(request, first.lineNumber);
+  if (second !== undefined) {
+    throw new UnusableInputError(second.number, "a second bench request; bench takes one");
+  }
+  return first;
+}
+
+/**
+ * Answers the request on `line`. Validates `size`, the pattern's `params`, then `repeat`; runs
+ * the benchmark `repeat` times in this process, then ends whatever the runs shared. Every run
+ * checks its own answer.
+ */
+export async function answerBench(line: Line): Promise<BenchAnswer> {
+  const request = parseLine(line);
+  const [pattern, found] = requireBenchmark(request, line.number);
 
   const prepared = validated(() => {
     const size = requireInteger(request.size, "size", MIN_SIZE, MAX_SIZE);

@@ -60,6 +60,9 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   switch (typeof value) {
     case "number":
+      // JSON.parse reads a number beyond a double's range (`1e400`, a 400-digit integer) as
+      // ±Infinity, a value the line never held.
+      return Number.isFinite(value) ? String(value) : "a number beyond a double's range";
     case "boolean":
       return String(value);
     case "string":
@@ -118,7 +121,8 @@ export function requireChoice<const T extends string>(
 export function requireInteger(value: unknown, path: string, min: number, max: number): number {
   const rule = `${path} must be an integer from ${String(min)} to ${String(max)}`;
   if (value === undefined) throw new FieldError(path, `${rule}, got nothing`);
-  if (typeof value !== "number" || !Number.isInteger(value)) {
+  // A number too large for a double is out of range, not a fraction.
+  if (typeof value !== "number" || (Number.isFinite(value) && !Number.isInteger(value))) {
     throw new FieldError(path, `${path} must be an integer, got ${describe(value)}`);
   }
   if (value < min || value > max) throw new FieldError(path, `${rule}, got ${describe(value)}`);

@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 
 import { benchmarks } from "./benchmarks.js";
 import { patterns } from "./patterns.js";
-import { IMPLEMENTATION, PROTOCOL_VERSION, type ListAnswer, type SkipList } from "./protocol.js";
+import { IMPLEMENTATION, PROTOCOL_VERSION, type ListAnswer } from "./protocol.js";
 import type { Skips } from "./skips.js";
 
 /** libuv's bounds on its thread pool (`src/threadpool.c`). */
@@ -30,8 +30,13 @@ export function uvThreadpoolSize(value: string | undefined): number {
 }
 
 export function listAnswer(skips: Skips): ListAnswer {
-  const listed: Record<string, { skip: SkipList }> = {};
-  for (const pattern of patterns.keys()) listed[pattern] = { skip: skips.get(pattern) ?? {} };
+  // `fromEntries` defines each key as the object's own, so a case id `__proto__` stays a key.
+  const listed = Object.fromEntries(
+    [...patterns.keys()].map((pattern) => [
+      pattern,
+      { skip: Object.fromEntries(skips.get(pattern) ?? []) },
+    ]),
+  );
   return {
     protocol: PROTOCOL_VERSION,
     implementation: IMPLEMENTATION,

@@ -1,8 +1,8 @@
 /**
  * One thread of the worker pool's `parallel` mode (`parallel-pool.ts`). It loads and says so;
  * then, for each run, it receives the run's shared counter, runs its share of the pool's workers
- * over the jobs handed out by that counter, and posts back what it ran. It serves runs until the
- * pool terminates it.
+ * over the jobs handed out by that counter, and says it is done; asked for its report, it posts
+ * back what it ran. It serves runs until the pool terminates it.
  *
  * @module
  */
@@ -11,8 +11,8 @@ import { on } from "node:events";
 import { parentPort, workerData } from "node:worker_threads";
 
 import type { Job } from "./jobs.js";
-import { READY, type ThreadSetup } from "./parallel-pool.js";
-import { runNoted, toReport } from "./worker-pool.js";
+import { DONE, READY, REPORT, type ThreadSetup } from "./parallel-pool.js";
+import { runNoted, toReport, type Noted } from "./worker-pool.js";
 
 if (parentPort === null) throw new Error("parallel-pool-thread.js runs only as a worker thread");
 const port = parentPort;
@@ -32,7 +32,12 @@ function* handedOut(next: Int32Array): Generator<Job> {
 }
 
 port.postMessage(READY);
-for await (const [next] of on(port, "message")) {
-  const handed = handedOut(new Int32Array(next as SharedArrayBuffer));
-  port.postMessage(toReport(await runNoted(handed, workers)));
+let last: Noted | undefined;
+for await (const [message] of on(port, "message")) {
+  if (message === REPORT) {
+    port.postMessage(last === undefined ? { ran: [], results: [] } : toReport(last));
+    continue;
+  }
+  last = await runNoted(handedOut(new Int32Array(message as SharedArrayBuffer)), workers);
+  port.postMessage(DONE);
 }

@@ -7,8 +7,8 @@
  * counter in a `SharedArrayBuffer`, raised with `Atomics.add`: a job is handed out when a
  * thread's worker is free to run it, as on the event loop, and without a message per job. A
  * message to a thread and its answer back take tens of microseconds, about what a job of cost
- * 2000 computes and many times a job of cost 100; each thread posts its results back once, when
- * the jobs run out.
+ * 2000 computes and many times a job of cost 100; each thread says once that it is done, when
+ * the jobs run out, and posts its results back when asked, after the clock has stopped.
  *
  * The threads are started once and serve every run of a benchmark, as a program keeps its
  * thread pool: each thread's JIT warms up over the runs as the event loop's does, so that the
@@ -36,6 +36,10 @@ export interface ThreadSetup {
 
 /** What a thread posts once it has loaded and can be started. */
 export const READY = "ready";
+/** What a thread posts once it has run its share of the jobs. */
+export const DONE = "done";
+/** What a thread is asked, after a run, to answer with its report of that run. */
+export const REPORT = "report";
 
 /** How many threads run `workers` workers: one per worker, at most one per usable core. */
 export function threadCount(workers: number): number {
@@ -75,17 +79,30 @@ export class ParallelPool {
   }
 
   /**
-   * Runs every job once, once `ready` has resolved, and resolves with each thread's report. A
+   * Runs every job once, once `ready` has resolved, and resolves when every thread is done. A
    * thread's error rejects.
    */
-  async run(): Promise<BenchReport[]> {
+  async run(): Promise<void> {
     // Each run hands its jobs out from a counter of its own, at 0: one 32-bit integer, the
     // index of the next job. Posting a `SharedArrayBuffer` shares it rather than copying it.
     const next = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-    // Listening before starting, so that no report can arrive unheard.
-    const reports = this.#threads.map((thread) => once(thread, "message"));
-    for (const thread of this.#threads) thread.postMessage(next);
-    return (await Promise.all(reports)).map(([report]) => report as BenchReport);
+    await this.#everyThread(next);
+  }
+
+  /**
+   * What each thread ran in the last `run`. Asked for once the run is over, so that building
+   * the reports and copying them between threads is kept out of what `run` measures.
+   */
+  async reports(): Promise<BenchReport[]> {
+    return (await this.#everyThread(REPORT)).map((report) => report as BenchReport);
+  }
+
+  /** Posts `message` to every thread; resolves with each one's reply. */
+  async #everyThread(message: unknown): Promise<unknown[]> {
+    // Listening before posting, so that no reply can arrive unheard.
+    const replies = this.#threads.map((thread) => once(thread, "message"));
+    for (const thread of this.#threads) thread.postMessage(message);
+    return (await Promise.all(replies)).map(([reply]: unknown[]) => reply);
   }
 
   /** Terminates every thread, so that none outlives the benchmark and keeps the process alive. */

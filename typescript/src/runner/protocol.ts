@@ -11,13 +11,16 @@ import type { Observed } from "./observe.js";
 export const PROTOCOL_VERSION = 1;
 export const IMPLEMENTATION = "typescript";
 
-/** Case ids of one pattern that this language does not implement, each with the reason. */
-export type SkipList = Readonly<Record<string, string>>;
+/**
+ * Case ids of one pattern that this language does not implement, each with the reason. A map,
+ * not an object: a case id may be any string, `constructor` and `__proto__` included.
+ */
+export type SkipList = ReadonlyMap<string, string>;
 
 export interface ListAnswer {
   readonly protocol: number;
   readonly implementation: string;
-  readonly patterns: Readonly<Record<string, { readonly skip: SkipList }>>;
+  readonly patterns: Readonly<Record<string, { readonly skip: Readonly<Record<string, string>> }>>;
   /** The benchmark-only workloads that `bench` accepts besides the patterns. */
   readonly benchmarks: readonly string[];
   /** The runtime settings that shape the benchmarks' figures, read from the running process. */
@@ -119,4 +122,42 @@ export class UnusableInputError extends Error {
 /** The runner's own check of a benchmark answer failed: exit code 1. */
 export class SelfCheckError extends Error {
   override readonly name = "SelfCheckError";
+}
+
+/** Standard output's reader went away before every answer was written: exit code 141. */
+export class OutputClosedError extends Error {
+  override readonly name = "OutputClosedError";
+
+  constructor() {
+    super("standard output was closed");
+  }
+}
+
+export const EXIT_OK = 0;
+/** The runner's own check failed, or the runner itself is broken (an unreadable skips.json). */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_UNUSABLE_INPUT = 3;
+/** 128 plus the signal's number, as a shell reports a process that the signal ended. */
+export const EXIT_SIGINT = 130;
+export const EXIT_OUTPUT_CLOSED = 141;
+export const EXIT_SIGTERM = 143;
+
+/** How the runner ends when it cannot go on: its exit code and its one line of standard error. */
+export interface Stop {
+  readonly code: number;
+  readonly message: string;
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UnusableInputError) return EXIT_UNUSABLE_INPUT;
+  if (error instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
+  return EXIT_FAILURE;
+}
+
+/** The stop that `error` calls for: every error the runner can end with is said on one line. */
+export function stopFor(error: unknown): Stop {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  const prefix = error instanceof SelfCheckError ? "error: bench self-check failed" : "error";
+  return { code: exitCodeFor(error), message: `${prefix}: ${text}` };
 }

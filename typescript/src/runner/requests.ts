@@ -7,18 +7,21 @@
 
 import { benchmarks } from "./benchmarks.js";
 import { isObject, type Fields } from "./fields.js";
+import type { Line } from "./lines.js";
 import { patterns, type Benchmark, type Pattern } from "./patterns.js";
 import { UnusableInputError } from "./protocol.js";
+import { JsonError, parseStrictJson } from "./strict-json.js";
 
-export function parseLine(line: string, lineNumber: number): Fields {
+/** The JSON object on `line`, read strictly (`strict-json.ts`). */
+export function parseLine({ number, bytes }: Line): Fields {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = parseStrictJson(bytes);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UnusableInputError(lineNumber, `not JSON: ${reason}`);
+    if (!(error instanceof JsonError)) throw error;
+    throw new UnusableInputError(number, error.message);
   }
-  if (!isObject(parsed)) throw new UnusableInputError(lineNumber, "not a JSON object");
+  if (!isObject(parsed)) throw new UnusableInputError(number, "not a JSON object");
   return parsed;
 }
 

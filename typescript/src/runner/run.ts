@@ -1,21 +1,25 @@
 /**
- * The `run` command: one case per line in, one answer per line out, in request order.
+ * The `run` command's work on one line: the case it holds, answered. The lines themselves are
+ * read, and the answers written, one after the other (`cli.ts`), so that no two cases overlap
+ * and each case's observations measure that case alone.
  *
  * @module
  */
 
 import { describe, isObject, validated } from "./fields.js";
+import type { Line } from "./lines.js";
 import { patterns } from "./patterns.js";
 import { UnusableInputError, type CaseAnswer, type CaseRequest } from "./protocol.js";
 import { parseLine, requirePattern } from "./requests.js";
 import type { Skips } from "./skips.js";
 
-export function parseCaseRequest(line: string, lineNumber: number): CaseRequest {
-  const request = parseLine(line, lineNumber);
-  if (typeof request.id !== "string") throw new UnusableInputError(lineNumber, 'no string "id"');
-  const [pattern] = requirePattern(request, lineNumber);
+/** The case on `line`, checked in the contract's order: an object, `id`, `pattern`, `input`. */
+export function parseCaseRequest(line: Line): CaseRequest {
+  const request = parseLine(line);
+  if (typeof request.id !== "string") throw new UnusableInputError(line.number, 'no string "id"');
+  const [pattern] = requirePattern(request, line.number);
   if (!isObject(request.input)) {
-    throw new UnusableInputError(lineNumber, `no object "input", got ${describe(request.input)}`);
+    throw new UnusableInputError(line.number, `no object "input", got ${describe(request.input)}`);
   }
   return { pattern, id: request.id, input: request.input };
 }
@@ -23,7 +27,7 @@ export function parseCaseRequest(line: string, lineNumber: number): CaseRequest 
 /** Answers one case: unsupported if skipped, an error if its input is invalid, else its run. */
 export async function answerCase(request: CaseRequest, skips: Skips): Promise<CaseAnswer> {
   const { id } = request;
-  const reason = skips.get(request.pattern)?.[id];
+  const reason = skips.get(request.pattern)?.get(id);
   if (reason !== undefined) return { id, status: "unsupported", reason };
   const pattern = patterns.get(request.pattern);
   if (pattern === undefined) throw new Error(`pattern "${request.pattern}" is not implemented`);
@@ -33,20 +37,7 @@ export async function answerCase(request: CaseRequest, skips: Skips): Promise<Ca
   return { id, status: "ok", output, observed };
 }
 
-/**
- * Cases run one after the other, never overlapping, so that each case's observations measure
- * that case alone. Blank lines are skipped but counted. Throws `UnusableInputError` at the first
- * unusable line; the lines before it have been answered already.
- */
-export async function runLines(
-  lines: AsyncIterable<string>,
-  skips: Skips,
-  emit: (answer: CaseAnswer) => Promise<void>,
-): Promise<void> {
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber += 1;
-    if (line.trim() === "") continue;
-    await emit(await answerCase(parseCaseRequest(line, lineNumber), skips));
-  }
+/** Answers the case on `line`; throws `UnusableInputError` if the line cannot be answered. */
+export function answerLine(line: Line, skips: Skips): Promise<CaseAnswer> {
+  return answerCase(parseCaseRequest(line), skips);
 }

@@ -125,6 +125,7 @@ export async function run(input: CacheInput): Promise<{
     }
   };
   await Promise.all(input.clients.map((ops, client) => clientOf.run(client, script, client, ops)));
+  const elapsedNs = clock.now();
 
   const counts = new Map<number, number>();
   for (const { key } of observed.computes) counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -133,7 +134,7 @@ export async function run(input: CacheInput): Promise<{
       final: cache.entries().map(([key, value]) => ({ key, value })),
       computes: [...counts].map(([key, count]) => ({ key, count })),
     },
-    observed: { ...observed, elapsedNs: clock.now() },
+    observed: { ...observed, elapsedNs },
   };
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { gather, gatherFailFast } from "../fan-in.js";
+import type { Settled } from "../worker-pool.js";
 import {
   indexPath,
   optionalBoolean,
@@ -47,21 +48,30 @@ export function validateGather(input: Fields): GatherInput {
   return { op: "scatter-gather", limit, failFast, items };
 }
 
+/** What the gather returned, as it returned it: the answer is built once the clock stops. */
+type Gathered =
+  | { readonly settled: readonly Settled<Job, string>[] }
+  | { readonly values: readonly string[] }
+  | { readonly failure: JobFailedError };
+
 async function gathered(
   input: GatherInput,
   call: (job: Job, signal: AbortSignal) => Promise<string>,
-): Promise<GatherOutput> {
-  if (!input.failFast) {
-    return { results: (await gather(input.items, input.limit, call)).map(outcome) };
-  }
+): Promise<Gathered> {
+  if (!input.failFast) return { settled: await gather(input.items, input.limit, call) };
   try {
-    const values = await gatherFailFast(input.items, input.limit, call);
-    return { results: values.map((value) => ({ value })) };
+    return { values: await gatherFailFast(input.items, input.limit, call) };
   } catch (error) {
     // An item's own failure is the answer; anything else is a bug and must not look like one.
     if (!(error instanceof JobFailedError)) throw error;
-    return { failure: error.message };
+    return { failure: error };
   }
+}
+
+function outputOf(result: Gathered): GatherOutput {
+  if ("settled" in result) return { results: result.settled.map(outcome) };
+  if ("values" in result) return { results: result.values.map((value) => ({ value })) };
+  return { failure: result.failure.message };
 }
 
 export async function runGather(
@@ -72,7 +82,8 @@ export async function runGather(
     (job: Job) => job.id,
     (job: Job, signal: AbortSignal) => runJob(job, signal, "item"),
   );
-  const output = await gathered(input, call);
+  const result = await gathered(input, call);
   const runningAfter = recorder.running;
-  return { output, observed: { ...recorder.finish(), runningAfter } };
+  const observed = { ...recorder.finish(), runningAfter };
+  return { output: outputOf(result), observed };
 }

@@ -136,7 +136,7 @@ export async function runNoted(jobs: Iterable<Job>, workers: number): Promise<No
   return { ran, settled: await pool(jobs, workers, notedJob) };
 }
 
-/** Built once the clock has stopped, or on a thread, before posting. */
+/** Built once the clock has stopped, on the thread that ran the jobs. */
 export function toReport({ ran, settled }: Noted): BenchReport {
   return { ran, results: resultsOf(settled) };
 }
@@ -185,12 +185,16 @@ async function onEventLoop(input: WorkerPoolInput): Promise<Measured> {
   return { elapsedNs, reports: [toReport(noted)] };
 }
 
-/** The clock starts once the threads are ready: the first run starts them, untimed. */
+/**
+ * The clock starts once the threads are ready (the first run starts them, untimed) and stops
+ * when the last is done; their reports are gathered after.
+ */
 async function inParallel(threads: ParallelPool): Promise<Measured> {
   await threads.ready();
   const start = process.hrtime.bigint();
-  const reports = await threads.run();
-  return { elapsedNs: since(start), reports };
+  await threads.run();
+  const elapsedNs = since(start);
+  return { elapsedNs, reports: await threads.reports() };
 }
 
 interface Measured {

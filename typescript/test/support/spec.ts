@@ -13,15 +13,6 @@ const SPEC_DIR = new URL("../../../../harness/spec/", import.meta.url);
 
 export type CompareMode = "exact" | "multiset" | "set";
 
-/** A parameter is a number, or `"$input.<field>"` for that field of the case's input. */
-export type Param = number | string;
-
-/** A check's name and its parameters (`limit`, `target`, `fraction`, `slackMs`, `boundMs`). */
-export interface Invariant {
-  readonly check: string;
-  readonly [param: string]: Param | undefined;
-}
-
 export type Expected =
   | { readonly output: Readonly<Record<string, unknown>> }
   | { readonly error: { readonly field: string } };
@@ -32,14 +23,11 @@ export interface SpecCase {
   readonly input: unknown;
   readonly expected: Expected;
   readonly compare?: Readonly<Record<string, CompareMode>>;
-  readonly invariants?: readonly Invariant[];
 }
 
+/** What the native tests read of a spec: its cases. Its invariants are the harness's to check. */
 export interface Spec {
   readonly pattern: string;
-  /** Checked on every case that expects an output. */
-  readonly invariants?: readonly Invariant[];
-  readonly bench: { readonly sizes: readonly number[]; readonly params: unknown };
   readonly cases: readonly SpecCase[];
 }
 

@@ -1,3 +1,0 @@
-import { testSpecCases } from "./support/spec-cases.js";
-
-await testSpecCases("fan-in");
