@@ -44,9 +44,10 @@ build: build-rust build-go build-ts
 build-rust:
     cd rust && cargo build --release --locked
 
-# Build the Go runner into go/bin/.
+# Build the Go runner into go/bin/, and again with the race detector for the harness's race run.
 build-go:
     cd go && go build -o bin/cookbook-runner ./cmd/cookbook-runner
+    cd go && go build -race -o bin/cookbook-runner-race ./cmd/cookbook-runner
 
 # Install the pinned npm packages and compile the TypeScript.
 build-ts:
@@ -140,6 +141,10 @@ bench-smoke: setup
 # The Rust extension against pure Python: the parallel speed-up and the cost per operation.
 bench-native *ARGS: build-py-ext
     {{ py }} rust/cookbook-py/benchmarks/native_vs_python.py {{ ARGS }}
+
+# Rewrite the bad-input corpus, harness/corpus/bad-inputs.json, from its generator.
+corpus: setup-python
+    {{ py }} -m cookbook_harness corpus
 
 # Fingerprint new spec cases, so that a published case can never silently change.
 publish-spec: setup-python
