@@ -2,10 +2,14 @@
 threads that never outlive the call."""
 
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import wait
+from typing import Any
 
 import pytest
 
+from cookbook import fan_in_threads
 from cookbook.fan_in_threads import merge, scatter_gather, scatter_gather_fail_fast
 from cookbook.outcome import Failed, Ok
 
@@ -150,3 +154,26 @@ def test_rejects_a_limit_below_one() -> None:
         scatter_gather([1], 0, str)
     with pytest.raises(ValueError, match="at least 1"):
         scatter_gather_fail_fast([1], 0, lambda n, _: n)
+
+
+def test_fail_fast_starts_no_call_after_the_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One thread: it runs the failing call, then takes the next one off the executor's queue.
+    # The main thread is made slow to wake (as it is on a busy machine), so the futures are not
+    # cancelled yet: the calls behind the failure must turn themselves away.
+    started: list[int] = []
+
+    def slow_wait(*args: Any, **kwargs: Any) -> Any:
+        done = wait(*args, **kwargs)
+        time.sleep(0.05)
+        return done
+
+    def call(item: int, cancelled: threading.Event) -> int:
+        started.append(item)
+        if item == 0:
+            raise ValueError("item 0 failed")
+        return item
+
+    monkeypatch.setattr(fan_in_threads, "wait", slow_wait)
+    with pytest.raises(ValueError, match="item 0 failed"):
+        scatter_gather_fail_fast([0, 1, 2, 3], 1, call)
+    assert started == [0]

@@ -13,7 +13,7 @@ join every thread they start before they return or raise.
 
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, CancelledError, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from queue import Queue
 from typing import TypeVar
@@ -133,12 +133,17 @@ def scatter_gather_fail_fast(
     first = threading.Lock()
 
     def call(item: J) -> R:
+        # A thread that picks this call off the executor's queue after the failure must not start
+        # it: `future.cancel()` below comes only once the main thread has woken, and until then
+        # the queue keeps handing calls to the threads the failure set free.
+        if cancelled.is_set():
+            raise CancelledError
         try:
             return fn(item, cancelled)
         except BaseException as error:
-            # Set here, on the failing call's own thread, before the thread takes another call: a
-            # call that starts after the failure sees `cancelled` at once. Under the lock, so that
-            # only the first failure is kept; the calls failing after it are the ones it stopped.
+            # Set here, on the failing call's own thread, before the thread takes another call, so
+            # the check above turns every later call away. Under the lock, so that only the first
+            # failure is kept; the calls failing after it are the ones it stopped.
             with first:
                 if not cancelled.is_set():
                     failures.append(error)
