@@ -182,3 +182,13 @@ def test_nothing_started_after_failure_ignores_gathers_that_do_not_fail_fast() -
     )
     trace = [(0, 0, 31), (1, 0, 30), (2, 1, 32), (3, 31, 33), (4, 32, 34)]
     assert check_case(lenient, observed(trace, 3)) == []
+
+
+def test_a_panicking_item_is_a_failure_too() -> None:
+    items = [{"sleepMs": 3000}, {"sleepMs": 30, "panic": True}, *[{"sleepMs": 3000}] * 3]
+    late = [(0, 0, 31), (1, 0, 30), (2, 1, 32), (3, 31, 33)]
+    assert check_case(gather(3, items), observed(late, 3))
+    prompt = dataclasses.replace(
+        gather(3, items), invariants=({"check": "cancelled-promptly", "slackMs": 500},)
+    )
+    assert check_case(prompt, observed(late[:3], 3, elapsed=40)) == []

@@ -91,7 +91,8 @@ export async function* merge<T>(sources: Iterable<AsyncIterable<T>>): AsyncGener
 // --8<-- [start:scatter-gather]
 /**
  * Calls `fn` on every item with at most `limit` calls in flight; resolves with one settled
- * result per item, in input order. A failing call is a result, and the others still run.
+ * result per item, in input order. A failing call is a result, and the others still run; a call
+ * that throws by a bug is caught the same way (`pool`), and is a result too.
  */
 export function gather<T, R>(
   items: Iterable<T>,
@@ -102,10 +103,10 @@ export function gather<T, R>(
 }
 
 /**
- * Like `gather`, but the first failure aborts the `signal` every running call was given,
- * starts no further call, and rejects with that failure once every call has stopped. It never
- * returns while a call it started is still running, so it leaves no timer or promise behind.
- * A call that ignores its signal delays the rejection until it ends.
+ * Like `gather`, but the first failure, on purpose or by a bug, aborts the `signal` every running
+ * call was given, starts no further call, and rejects with what that call threw once every call
+ * has stopped. It never returns while a call it started is still running, so it leaves no timer
+ * or promise behind. A call that ignores its signal delays the rejection until it ends.
  */
 export async function gatherFailFast<T, R>(
   items: Iterable<T>,

@@ -13,7 +13,10 @@
  * @module
  */
 
-/** The outcome of one job: its value, or the error it threw. Failing is a result, not a crash. */
+/**
+ * The outcome of one job: its value, or whatever it threw. Failing is a result, not a crash,
+ * and so is a bug in the job: which errors were expected is the caller's to say, by their class.
+ */
 export type Settled<J, R> =
   | { readonly job: J; readonly ok: true; readonly value: R }
   | { readonly job: J; readonly ok: false; readonly error: unknown };
@@ -58,6 +61,11 @@ export async function pool<J, R>(
       // Leaving a `for...of` early closes the shared generator, and with it `jobs`' iterator:
       // after an abort, every other worker finds the queue finished once its job returns.
       if (signal.aborted) return;
+      // Where Go must `recover` in the worker, lest a job's panic end the program, an async job
+      // that throws, on purpose or by a bug, only rejects its promise: this one catch keeps the
+      // worker, and the jobs queued behind it, going. It covers a `fn` that throws before it
+      // returns a promise too. What it cannot catch is a throw outside the job's promises, in a
+      // callback the job left to a timer or an emitter: that ends the thread, whoever started it.
       try {
         results[index] = { job, ok: true, value: await fn(job, signal) };
       } catch (error) {

@@ -177,6 +177,32 @@ describe("gatherFailFast", () => {
     assert.equal(timeouts(), timersBefore, "a timer was left pending");
   });
 
+  test("a call that panics is a result of gather, and the failure that cancels the rest here", async () => {
+    const bug = new Error("a bug");
+    const { state, call } = tracked();
+    // The 5 ms call sleeps and works as the others do, then throws what no one expected.
+    const panicking = async (ms: number, signal: AbortSignal): Promise<number> => {
+      const value = await call(ms, signal);
+      if (ms === 5) throw bug;
+      return value;
+    };
+    const results = await gather([10, 5, 10], 2, panicking);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? r.value : r.error)),
+      [20, bug, 20],
+    );
+
+    state.started.length = 0;
+    const started = performance.now();
+    await assert.rejects(
+      gatherFailFast([10_000, 5, 10_000], 2, panicking),
+      (error) => error === bug,
+    );
+    assert.ok(performance.now() - started < 2_000, "it waited for the sleeping call");
+    assert.deepEqual(state.started, [10_000, 5], "a call started after the panic");
+    assert.equal(state.inFlight, 0, "a call was still running when it settled");
+  });
+
   test("answers every value in input order when nothing fails", async () => {
     const { call } = tracked();
     assert.deepEqual(await gatherFailFast([3, 1, 2], 2, call), [6, 2, 4]);

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { work } from "../src/work.js";
 import { FieldError } from "../src/runner/fields.js";
-import { threadCount } from "../src/runner/parallel-pool.js";
+import type { Job, JobResult } from "../src/runner/jobs.js";
+import { ParallelPool, threadCount } from "../src/runner/parallel-pool.js";
 import { bench, benchInput, release } from "../src/runner/worker-pool.js";
 
 const SIZE = 30;
@@ -80,6 +81,38 @@ describe("worker-pool bench modes", () => {
       await measureTwice("parallel");
     });
     assert.deepEqual(threads, { started: threadCount(PARAMS.workers), left: 0 });
+  });
+
+  test("parallel: a job that panics on a thread is that job's result, and the threads run on", async () => {
+    // Job 6 both fails and panics: the panic wins.
+    const jobs = Array.from({ length: 12 }, (_, id): Job => ({
+      id,
+      cost: 10,
+      sleepMs: 1,
+      fail: id === 4 || id === 6,
+      panic: id % 5 === 1,
+    }));
+    const expected = jobs.map(({ id, cost, fail, panic }): JobResult => {
+      if (panic) return { id, error: `job ${String(id)} panicked` };
+      if (fail) return { id, error: `job ${String(id)} failed` };
+      return { id, value: work(id, cost) };
+    });
+    const threads = new ParallelPool(jobs, 3);
+    try {
+      await threads.ready();
+      // A second run on the same threads: none of them was lost to the panics of the first.
+      for (const run of [1, 2]) {
+        await threads.run();
+        const results = (await threads.reports()).flatMap((report) => report.results);
+        assert.deepEqual(
+          [...results].sort((a, b) => a.id - b.id),
+          expected,
+          `run ${String(run)}`,
+        );
+      }
+    } finally {
+      await threads.close();
+    }
   });
 
   test("parallel runs a thread per worker, at most one per usable core", () => {

@@ -111,6 +111,25 @@ describe("pool", () => {
     assert.equal(results[0]?.ok, false);
   });
 
+  test("a job that panics ends neither its worker nor the pool: the jobs behind it still run", async () => {
+    // One worker, so that every job after the panicking one runs on the worker it panicked on.
+    class Refused extends Error {}
+    const results = await pool([1, 2, 3, 4], 1, async (n) => {
+      await Promise.resolve();
+      if (n === 2) throw new Error("a bug");
+      if (n === 3) throw new Refused("job 3 failed");
+      return n;
+    });
+    // The pool keeps whatever was thrown; its caller tells a failure from a bug by its class.
+    assert.deepEqual(
+      results.map((r) => {
+        if (r.ok) return r.value;
+        return r.error instanceof Refused ? r.error.message : `job ${String(r.job)} panicked`;
+      }),
+      [1, "job 2 panicked", "job 3 failed", 4],
+    );
+  });
+
   test("no jobs resolve at once with no results, whatever the number of workers", async () => {
     let calls = 0;
     const fn = () => Promise.resolve((calls += 1));

@@ -1,7 +1,13 @@
 /**
  * The simulated job that the worker pool and scatter-gather both run: sleep (I/O), compute
- * (`work`), maybe fail. Each pattern names its jobs in its own words (`job 3 failed`, `item 3
- * failed`) and validates their fields with the same rules.
+ * (`work`), maybe fail or panic. Each pattern names its jobs in its own words (`job 3 failed`,
+ * `item 3 panicked`) and validates their fields with the same rules.
+ *
+ * JavaScript has one `throw` for both kinds of error, so they differ by what is thrown. `fail`
+ * is a failure the job reports on purpose: it rejects with a `JobFailedError`, the cookbook's
+ * own class, whose message is the answer. `panic` is a bug: the job throws a plain `Error`, as a
+ * `TypeError` or a failed assertion would, which no caller expects by its class; its message is
+ * nobody's answer, so the job is reported as `<noun> <id> panicked` (`errorOf`).
  *
  * @module
  */
@@ -18,20 +24,24 @@ export interface Job {
   readonly cost: number;
   readonly sleepMs: number;
   readonly fail: boolean;
+  /** After its work, the job throws as a bug would; this wins over `fail`. */
+  readonly panic: boolean;
 }
 
 export const MAX_COST = 100_000_000;
 export const MAX_SLEEP_MS = 60_000;
 
-/** `cost`, `sleepMs`, then `fail` of the job object at `path`, in that order. */
+/** `cost`, `sleepMs`, `fail`, then `panic` of the job object at `path`, in that order. */
 export function validateJobFields(fields: Fields, path: string): Omit<Job, "id"> {
   return {
     cost: optionalInteger(fields.cost, fieldPath(path, "cost"), 0, MAX_COST, 0),
     sleepMs: optionalInteger(fields.sleepMs, fieldPath(path, "sleepMs"), 0, MAX_SLEEP_MS, 0),
     fail: optionalBoolean(fields.fail, fieldPath(path, "fail"), false),
+    panic: optionalBoolean(fields.panic, fieldPath(path, "panic"), false),
   };
 }
 
+/** The failure `fail` asks for: expected, so answered by its message. */
 export class JobFailedError extends Error {
   override readonly name = "JobFailedError";
 
@@ -41,17 +51,19 @@ export class JobFailedError extends Error {
 }
 
 /**
- * One job: sleep without blocking, compute, maybe fail with `<noun> <id> failed`. The sleep
- * ends early, rejecting with an `AbortError`, when `signal` is aborted, and its timer is cleared
- * then. `work` is synchronous and blocks the event loop while it runs: no other job, timer or
- * I/O callback advances meanwhile, so on Node CPU cost is run one job at a time whatever the
- * number of workers, and only the sleeps overlap.
+ * One job: sleep without blocking, compute, then maybe throw: a plain `Error` if it panics, a
+ * `JobFailedError` (`<noun> <id> failed`) if it fails. The sleep ends early, rejecting with an
+ * `AbortError`, when `signal` is aborted, and its timer is cleared then. `work` is synchronous
+ * and blocks the event loop while it runs: no other job, timer or I/O callback advances
+ * meanwhile, so on Node CPU cost is run one job at a time whatever the number of workers, and
+ * only the sleeps overlap.
  */
 export async function runJob(job: Job, signal: AbortSignal, noun: string): Promise<string> {
   // A zero sleep is skipped rather than awaited: Node turns a 0 ms timer into 1 ms, which would
   // add a millisecond per job to a benchmark of pure CPU work.
   if (job.sleepMs > 0) await sleep(job.sleepMs, undefined, { signal });
   const value = work(job.id, job.cost);
+  if (job.panic) throw new Error(`a bug in ${noun} ${String(job.id)}`);
   if (job.fail) throw new JobFailedError(noun, job.id);
   return value;
 }
@@ -60,12 +72,23 @@ export async function runJob(job: Job, signal: AbortSignal, noun: string): Promi
 export type JobResult =
   { readonly id: number; readonly value: string } | { readonly id: number; readonly error: string };
 
-/** A settled job as the protocol writes it: its value, or its error's message. */
-export function outcome<J>(
-  settled: Settled<J, string>,
+/**
+ * What job `id` threw, as the protocol writes it: a `JobFailedError`'s message, or, for
+ * anything else, `<noun> <id> panicked`. The class is read where the job ran: a structured
+ * clone (`postMessage`) keeps an error's message but not its class, and would make a failure
+ * that crossed threads look like a panic.
+ */
+export function errorOf(noun: string, id: number, error: unknown): string {
+  return error instanceof JobFailedError ? error.message : `${noun} ${String(id)} panicked`;
+}
+
+/** A settled job as the protocol writes it: its value, or its error (`errorOf`). */
+export function outcome(
+  settled: Settled<Job, string>,
+  noun: string,
 ): { readonly value: string } | { readonly error: string } {
   if (settled.ok) return { value: settled.value };
-  return { error: settled.error instanceof Error ? settled.error.message : String(settled.error) };
+  return { error: errorOf(noun, settled.job.id, settled.error) };
 }
 
 /** XOR of 16-hex-digit values, folded as two 32-bit halves so no BigInt is needed. */

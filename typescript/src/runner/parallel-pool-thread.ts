@@ -4,6 +4,10 @@
  * over the jobs handed out by that counter, and says it is done; asked for its report, it posts
  * back what it ran. It serves runs until the pool terminates it.
  *
+ * A job that throws here, failing or panicking, is caught by this thread's `pool` as it would be
+ * on the event loop: it is that job's result, and the thread goes on to the next job and the
+ * next run. The report words each error on this thread (`errorOf`), before it is cloned.
+ *
  * @module
  */
 

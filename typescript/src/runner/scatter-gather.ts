@@ -1,6 +1,7 @@
 /**
  * Fan-in's `scatter-gather` operation as the runner serves it: items are jobs numbered by
- * their position (`item 2 failed`), gathered with or without fail-fast, observed like a pool.
+ * their position (`item 2 failed`, `item 3 panicked`), gathered with or without fail-fast,
+ * observed like a pool.
  *
  * @module
  */
@@ -15,7 +16,7 @@ import {
   requireObject,
   type Fields,
 } from "./fields.js";
-import { JobFailedError, outcome, runJob, validateJobFields, type Job } from "./jobs.js";
+import { errorOf, outcome, runJob, validateJobFields, type Job } from "./jobs.js";
 import { Recorder, type PoolObserved } from "./observe.js";
 
 const MAX_LIMIT = 10_000;
@@ -37,7 +38,7 @@ export interface GatherObserved extends PoolObserved {
   readonly runningAfter: number;
 }
 
-/** `limit`, `failFast`, `items`, then each item (itself, `cost`, `sleepMs`, `fail`). */
+/** `limit`, `failFast`, `items`, then each item (itself, `cost`, `sleepMs`, `fail`, `panic`). */
 export function validateGather(input: Fields): GatherInput {
   const limit = requireInteger(input.limit, "limit", 1, MAX_LIMIT);
   const failFast = optionalBoolean(input.failFast, "failFast", false);
@@ -52,7 +53,27 @@ export function validateGather(input: Fields): GatherInput {
 type Gathered =
   | { readonly settled: readonly Settled<Job, string>[] }
   | { readonly values: readonly string[] }
-  | { readonly failure: JobFailedError };
+  | { readonly failure: string };
+
+/** The failure that ends a fail-fast gather: the first item's error, as the protocol words it. */
+class ItemFailure extends Error {
+  override readonly name = "ItemFailure";
+}
+
+/**
+ * Item `job.id`, whose error, if it has one, is worded as the protocol says (`errorOf`) where
+ * its item is known: the fail-fast gather rejects with the first error as it was thrown, and a
+ * panic's plain `Error` does not say which item threw it. A call that ends because the gather
+ * cancelled it is no failure, and is left as it threw.
+ */
+async function wordedItem(job: Job, signal: AbortSignal): Promise<string> {
+  try {
+    return await runJob(job, signal, "item");
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new ItemFailure(errorOf("item", job.id, error), { cause: error });
+  }
+}
 
 async function gathered(
   input: GatherInput,
@@ -62,26 +83,26 @@ async function gathered(
   try {
     return { values: await gatherFailFast(input.items, input.limit, call) };
   } catch (error) {
-    // An item's own failure is the answer; anything else is a bug and must not look like one.
-    if (!(error instanceof JobFailedError)) throw error;
-    return { failure: error };
+    // An item's failure or panic is the answer; anything else is a bug and must not look like one.
+    if (!(error instanceof ItemFailure)) throw error;
+    return { failure: error.message };
   }
 }
 
 function outputOf(result: Gathered): GatherOutput {
-  if ("settled" in result) return { results: result.settled.map(outcome) };
+  if ("settled" in result) return { results: result.settled.map((one) => outcome(one, "item")) };
   if ("values" in result) return { results: result.values.map((value) => ({ value })) };
-  return { failure: result.failure.message };
+  return { failure: result.failure };
 }
 
 export async function runGather(
   input: GatherInput,
 ): Promise<{ output: GatherOutput; observed: GatherObserved }> {
   const recorder = new Recorder();
-  const call = recorder.observe(
-    (job: Job) => job.id,
-    (job: Job, signal: AbortSignal) => runJob(job, signal, "item"),
-  );
+  const item = input.failFast
+    ? wordedItem
+    : (job: Job, signal: AbortSignal) => runJob(job, signal, "item");
+  const call = recorder.observe((job: Job) => job.id, item);
   const result = await gathered(input, call);
   const runningAfter = recorder.running;
   const observed = { ...recorder.finish(), runningAfter };

@@ -83,7 +83,7 @@ export async function run(
 }
 
 function resultsOf(settled: readonly Settled<Job, string>[]): JobResult[] {
-  return settled.map((one) => ({ id: one.job.id, ...outcome(one) }));
+  return settled.map((one) => ({ id: one.job.id, ...outcome(one, "job") }));
 }
 
 /**
@@ -106,7 +106,13 @@ export function benchInput(size: number, params: Fields): WorkerPoolBench {
   const sleepMs = optionalInteger(params.sleepMs, "params.sleepMs", 0, MAX_SLEEP_MS, 0);
   const mode =
     params.mode === undefined ? "event-loop" : requireChoice(params.mode, "params.mode", MODES);
-  const jobs = Array.from({ length: size }, (_, id): Job => ({ id, cost, sleepMs, fail: false }));
+  const jobs = Array.from({ length: size }, (_, id): Job => ({
+    id,
+    cost,
+    sleepMs,
+    fail: false,
+    panic: false,
+  }));
   if (mode === "event-loop") return { workers, jobs, mode };
   return { workers, jobs, mode, threads: new ParallelPool(jobs, workers) };
 }

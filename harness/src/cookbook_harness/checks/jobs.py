@@ -96,11 +96,17 @@ def _nothing_running_after(seen: Seen) -> list[str]:
     return []
 
 
+def _failing(seen: Seen) -> list[int]:
+    """The items that fail, by returning an error or by panicking."""
+    items = seen.input.get("items", [])
+    return [i for i, item in enumerate(items) if item.get("fail") or item.get("panic")]
+
+
 def _first_failure(seen: Seen) -> Event | None:
     """The event of the failing call that ended first, in a fail-fast gather; None otherwise."""
     if not seen.input.get("failFast"):
         return None
-    failing = {i for i, item in enumerate(seen.input.get("items", [])) if item.get("fail")}
+    failing = set(_failing(seen))
     ended = [e for e in events(seen.observed) if e.id in failing]
     return min(ended, key=lambda e: e.end) if ended else None
 
@@ -130,12 +136,11 @@ def _nothing_started_after(seen: Seen) -> list[str]:
 
 @invariant("cancelled-promptly", "liveness")
 def _cancelled_promptly(seen: Seen) -> list[str]:
-    failing = [i for i, item in enumerate(seen.input["items"]) if item.get("fail")]
+    failed = _first_failure(seen)
+    if failed is None:
+        return [f"no event for any of the failing items {_failing(seen)[:5]}"]
     evs = events(seen.observed)
-    failed = [e for e in evs if failing and e.id == failing[0]]
-    if not failed:
-        return [f"no event for the failing item {failing[:1]}"]
-    deadline = failed[0].end + seen.params["slackMs"] * 1_000_000
+    deadline = failed.end + seen.params["slackMs"] * 1_000_000
     slack = seen.params["slackMs"]
     # Whether a call started after the failure is exact (nothing-started-after-failure); how
     # long the running ones take to stop is what needs the tolerance.
