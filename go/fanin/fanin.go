@@ -12,6 +12,8 @@ package fanin
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -63,9 +65,39 @@ type Result[T any] struct {
 
 // --8<-- [start:scatter-gather]
 
+// PanicError is the error of a call that panicked: the value it panicked with, and the stack of
+// its goroutine at the panic, for the log that a recovered panic still deserves.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic's value when it is an error, so that errors.Is and errors.As see it.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// call calls fn and turns a panic into the call's error. errgroup leaves a panic alone, and a
+// panic that leaves a goroutine ends the whole program: no other goroutine, Wait included, can
+// recover it. Recovered here, it is one more failure: a result for Gather, the first error that
+// cancels the rest for GatherFailFast.
+func call[In, Out any](ctx context.Context, fn func(context.Context, In) (Out, error), in In) (v Out, err error) {
+	defer func() {
+		// Since Go 1.21 even panic(nil) recovers a non-nil value.
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx, in)
+}
+
 // Gather calls fn on every input, never more than limit calls at once, and returns their
-// results in input order. A call that fails does not stop the others: its error is its result.
-// Gather returns once every call has returned. limit must be at least 1.
+// results in input order. A call that fails does not stop the others: its error is its result,
+// and a call that panics has a *PanicError. Gather returns once every call has returned. limit
+// must be at least 1.
 func Gather[In, Out any](ctx context.Context, limit int, inputs []In, fn func(context.Context, In) (Out, error)) []Result[Out] {
 	results := make([]Result[Out], len(inputs))
 	// A Group without a context: no call cancels another. SetLimit makes Go block while limit
@@ -74,7 +106,7 @@ func Gather[In, Out any](ctx context.Context, limit int, inputs []In, fn func(co
 	g.SetLimit(limit)
 	for i, in := range inputs {
 		g.Go(func() error {
-			v, err := fn(ctx, in)
+			v, err := call(ctx, fn, in)
 			// Each call writes only its own slot, and Wait happens after every write: no lock,
 			// and the results are in input order however the calls interleave.
 			results[i] = Result[Out]{v, err}
@@ -87,9 +119,10 @@ func Gather[In, Out any](ctx context.Context, limit int, inputs []In, fn func(co
 }
 
 // GatherFailFast calls fn on every input, never more than limit calls at once, and returns
-// their values in input order, or the first error. That error cancels the context every call
-// was given and no further call starts; GatherFailFast returns only after every call it started
-// has returned, so nothing outlives it. limit must be at least 1.
+// their values in input order, or the first error, a panic's *PanicError included. That error
+// cancels the context every call was given and no further call starts; GatherFailFast returns
+// only after every call it started has returned, so nothing outlives it. limit must be at
+// least 1.
 func GatherFailFast[In, Out any](ctx context.Context, limit int, inputs []In, fn func(context.Context, In) (Out, error)) ([]Out, error) {
 	results := make([]Out, len(inputs))
 	// WithContext's ctx is cancelled by the first call that returns an error.
@@ -106,7 +139,7 @@ func GatherFailFast[In, Out any](ctx context.Context, limit int, inputs []In, fn
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			v, err := fn(ctx, in)
+			v, err := call(ctx, fn, in)
 			if err != nil {
 				return err
 			}

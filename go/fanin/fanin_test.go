@@ -234,3 +234,55 @@ func TestGatherFailFastCancelledFromOutside(t *testing.T) {
 		}
 	})
 }
+
+// panicsAfter returns fn, except that a call of sleep d panics once it has slept, out of its
+// slot as a panicking job would be.
+func panicsAfter(d time.Duration, fn func(context.Context, call) (int, error)) func(context.Context, call) (int, error) {
+	return func(ctx context.Context, c call) (int, error) {
+		v, err := fn(ctx, c)
+		if c.sleep == d && err == nil {
+			panic(fmt.Sprintf("call of %v panicked", d))
+		}
+		return v, err
+	}
+}
+
+// A call that panics has a *PanicError as its result, and the gather keeps every other result.
+func TestGatherKeepsAPanicAsItsResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := []call{{10 * time.Millisecond, false}, {20 * time.Millisecond, false}, {30 * time.Millisecond, false}}
+		results := fanin.Gather(t.Context(), 2, calls, panicsAfter(20*time.Millisecond, caller(new(gauge))))
+		var pe *fanin.PanicError
+		if !errors.As(results[1].Err, &pe) || pe.Value != "call of 20ms panicked" || len(pe.Stack) == 0 {
+			t.Errorf("result 1 = %+v, want a *PanicError with the panic's value and stack", results[1])
+		}
+		if results[0] != (fanin.Result[int]{Value: 10}) || results[2] != (fanin.Result[int]{Value: 30}) {
+			t.Errorf("results 0 and 2 = %+v, %+v; want 10 and 30", results[0], results[2])
+		}
+	})
+}
+
+// With fail-fast a panic is the failure: it cancels the calls in flight and starts no other.
+func TestGatherFailFastOnAPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g gauge
+		var started atomic.Int64
+		fn := panicsAfter(30*time.Millisecond, caller(&g))
+		counted := func(ctx context.Context, c call) (int, error) {
+			started.Add(1)
+			return fn(ctx, c)
+		}
+		calls := []call{{time.Hour, false}, {30 * time.Millisecond, false}, {time.Hour, false}, {time.Hour, false}}
+		start := time.Now()
+		_, err := fanin.GatherFailFast(t.Context(), 3, calls, counted)
+		if pe := (*fanin.PanicError)(nil); !errors.As(err, &pe) || pe.Value != "call of 30ms panicked" {
+			t.Errorf("err = %v, want the call's panic", err)
+		}
+		if got := time.Since(start); got != 30*time.Millisecond {
+			t.Errorf("returned after %v, want 30ms", got)
+		}
+		if started.Load() != 3 || g.now.Load() != 0 {
+			t.Errorf("%d calls started, %d running after; want 3 and 0", started.Load(), g.now.Load())
+		}
+	})
+}

@@ -2,6 +2,7 @@ package workerpool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -9,10 +10,23 @@ import (
 )
 
 func ExampleRun() {
-	square := func(_ context.Context, n int) int { return n * n }
-	results, err := workerpool.Run(context.Background(), 3, []int{1, 2, 3, 4, 5}, square)
+	square := func(_ context.Context, n int) (int, error) {
+		if n == 0 {
+			return 0, errors.New("nothing to square")
+		}
+		return n * n, nil
+	}
+	results, err := workerpool.Run(context.Background(), 3, []int{3, 0, 1, 2}, square)
 	// Results come in the order the jobs completed.
-	slices.Sort(results)
-	fmt.Println(results, err)
-	// Output: [1 4 9 16 25] <nil>
+	slices.SortFunc(results, func(a, b workerpool.Result[int, int]) int { return a.Job - b.Job })
+	for _, r := range results {
+		fmt.Println(r.Job, r.Value, r.Err)
+	}
+	fmt.Println(err)
+	// Output:
+	// 0 0 nothing to square
+	// 1 1 <nil>
+	// 2 4 <nil>
+	// 3 9 <nil>
+	// <nil>
 }

@@ -11,21 +11,46 @@ package workerpool
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
 // --8<-- [start:worker-pool]
 
+// Result is what one job came to: the value fn returned for it, or its error.
+type Result[J, R any] struct {
+	Job   J
+	Value R
+	Err   error
+}
+
+// PanicError is the error of a job whose fn panicked: the value it panicked with, and the stack
+// of its goroutine at the panic, for the log that a recovered panic still deserves.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic's value when it is an error, so that errors.Is and errors.As see it.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
 // Run calls fn once for each job, from at most workers goroutines at a time, and returns the
-// results in the order they completed. workers must be at least 1: Run panics otherwise, because
-// a pool without workers would wait forever. A nil or empty jobs starts no goroutine and returns
-// an empty, non-nil slice.
+// results in the order they completed. A job that panics does not take the pool down: its
+// result has a *PanicError. workers must be at least 1: Run panics otherwise, because a pool
+// without workers would wait forever. A nil or empty jobs starts no goroutine and returns an
+// empty, non-nil slice.
 //
 // When ctx is cancelled, Run stops handing out jobs at once, lets the jobs already handed out
 // finish (fn receives ctx so that it can cut them short), and returns their results with the
 // context's error; the jobs never handed out have no result. Either way, Run returns only after
 // every goroutine it started has exited.
-func Run[J, R any](ctx context.Context, workers int, jobs []J, fn func(context.Context, J) R) ([]R, error) {
+func Run[J, R any](ctx context.Context, workers int, jobs []J, fn func(context.Context, J) (R, error)) ([]Result[J, R], error) {
 	if workers < 1 {
 		panic("workerpool: workers must be at least 1")
 	}
@@ -34,7 +59,7 @@ func Run[J, R any](ctx context.Context, workers int, jobs []J, fn func(context.C
 	queue := make(chan J)
 	// One slot per job: a worker never waits to hand in a result while Run, the only reader,
 	// is still busy handing out jobs.
-	results := make(chan R, len(jobs))
+	results := make(chan Result[J, R], len(jobs))
 
 	var wg sync.WaitGroup
 	// Workers beyond the number of jobs would have nothing to do.
@@ -43,7 +68,7 @@ func Run[J, R any](ctx context.Context, workers int, jobs []J, fn func(context.C
 			// The range ends when Run closes queue: that is how idle workers learn that no
 			// more work will come.
 			for job := range queue {
-				results <- fn(ctx, job)
+				results <- call(ctx, fn, job)
 			}
 		})
 	}
@@ -56,11 +81,28 @@ func Run[J, R any](ctx context.Context, workers int, jobs []J, fn func(context.C
 	wg.Wait()
 	close(results)
 
-	out := make([]R, 0, len(jobs))
+	out := make([]Result[J, R], 0, len(jobs))
 	for r := range results {
 		out = append(out, r)
 	}
 	return out, err
+}
+
+// call runs one job and turns a panic into the job's error. A panic that leaves a goroutine
+// ends the whole program, not just the goroutine, and no other goroutine can recover it: the
+// worker must. It recovers around each job, not around its loop, so that it lives on to take
+// the next job; a worker that died would leave its share of the queue to the others, or,
+// were every worker to die, Run blocked forever on a job nobody takes.
+func call[J, R any](ctx context.Context, fn func(context.Context, J) (R, error), job J) (r Result[J, R]) {
+	r.Job = job
+	defer func() {
+		// Since Go 1.21 even panic(nil) recovers a non-nil value.
+		if v := recover(); v != nil {
+			r.Err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	r.Value, r.Err = fn(ctx, job)
+	return r
 }
 
 // feed hands out jobs one at a time until none is left or ctx is cancelled.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -35,16 +36,30 @@ func (g *gauge) enter() {
 func (g *gauge) leave() { g.now.Add(-1) }
 
 // sleeper returns a job function that holds its slot for d of (virtual) time, or until ctx ends.
-func sleeper(g *gauge, d time.Duration) func(context.Context, int) int {
-	return func(ctx context.Context, id int) int {
+func sleeper(g *gauge, d time.Duration) func(context.Context, int) (int, error) {
+	return func(ctx context.Context, id int) (int, error) {
 		g.enter()
 		defer g.leave()
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
 		}
-		return id
+		return id, nil
 	}
+}
+
+// values is the results' values, sorted, failing the test on a result with an error.
+func values(t *testing.T, results []workerpool.Result[int, int]) []int {
+	t.Helper()
+	out := make([]int, 0, len(results))
+	for _, r := range results {
+		if r.Err != nil {
+			t.Errorf("job %d: %v", r.Job, r.Err)
+		}
+		out = append(out, r.Value)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func ids(n int) []int {
@@ -70,8 +85,7 @@ func TestRunsWorkersAtOnce(t *testing.T) {
 		if got := g.max.Load(); got != 4 {
 			t.Errorf("max in flight = %d, want 4", got)
 		}
-		slices.Sort(results)
-		if !slices.Equal(results, ids(8)) {
+		if got := values(t, results); !slices.Equal(got, ids(8)) {
 			t.Errorf("results = %v, want every id once", results)
 		}
 	})
@@ -95,9 +109,9 @@ func TestMoreWorkersThanJobs(t *testing.T) {
 }
 
 func TestZeroJobs(t *testing.T) {
-	results, err := workerpool.Run(t.Context(), 3, nil, func(context.Context, int) int {
+	results, err := workerpool.Run(t.Context(), 3, nil, func(context.Context, int) (int, error) {
 		t.Error("fn called without a job")
-		return 0
+		return 0, nil
 	})
 	if err != nil || results == nil || len(results) != 0 {
 		t.Errorf("Run = %#v, %v; want an empty, non-nil slice and no error", results, err)
@@ -105,12 +119,11 @@ func TestZeroJobs(t *testing.T) {
 }
 
 func TestEveryJobOnce(t *testing.T) {
-	results, err := workerpool.Run(t.Context(), 7, ids(1000), func(_ context.Context, id int) int { return id })
+	results, err := workerpool.Run(t.Context(), 7, ids(1000), func(_ context.Context, id int) (int, error) { return id, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(results)
-	if !slices.Equal(results, ids(1000)) {
+	if got := values(t, results); !slices.Equal(got, ids(1000)) {
 		t.Errorf("results are not every id exactly once")
 	}
 }
@@ -123,13 +136,13 @@ func TestCancelStopsHandingOut(t *testing.T) {
 		defer cancel()
 		var started atomic.Int64
 		start := time.Now()
-		results, err := workerpool.Run(ctx, 2, ids(10), func(ctx context.Context, id int) int {
+		results, err := workerpool.Run(ctx, 2, ids(10), func(ctx context.Context, id int) (int, error) {
 			started.Add(1)
 			select {
 			case <-time.After(time.Second):
 			case <-ctx.Done():
 			}
-			return id
+			return id, nil
 		})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want context.DeadlineExceeded", err)
@@ -146,9 +159,9 @@ func TestCancelStopsHandingOut(t *testing.T) {
 func TestCancelledBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	results, err := workerpool.Run(ctx, 4, ids(100), func(context.Context, int) int {
+	results, err := workerpool.Run(ctx, 4, ids(100), func(context.Context, int) (int, error) {
 		t.Error("a job ran after cancellation")
-		return 0
+		return 0, nil
 	})
 	if !errors.Is(err, context.Canceled) || len(results) != 0 {
 		t.Errorf("Run = %v, %v; want no results and context.Canceled", results, err)
@@ -162,12 +175,12 @@ func TestCancelLeavesNoGoroutine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	var started atomic.Int64
-	_, err := workerpool.Run(ctx, 16, ids(1000), func(ctx context.Context, id int) int {
+	_, err := workerpool.Run(ctx, 16, ids(1000), func(ctx context.Context, id int) (int, error) {
 		if started.Add(1) == 16 {
 			cancel()
 		}
 		<-ctx.Done()
-		return id
+		return id, nil
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
@@ -183,5 +196,45 @@ func TestZeroWorkersPanics(t *testing.T) {
 			t.Error("Run with 0 workers did not panic")
 		}
 	}()
-	workerpool.Run(t.Context(), 0, ids(1), func(_ context.Context, id int) int { return id })
+	workerpool.Run(t.Context(), 0, ids(1), func(_ context.Context, id int) (int, error) { return id, nil })
+}
+
+// A job that panics has the panic as its error, and the jobs behind it still run: with a single
+// worker, they run on the very goroutine that recovered.
+func TestPanicIsTheJobsError(t *testing.T) {
+	errBoom := errors.New("boom")
+	results, err := workerpool.Run(t.Context(), 1, ids(5), func(_ context.Context, id int) (int, error) {
+		switch id {
+		case 1:
+			panic(errBoom)
+		case 3:
+			panic("job 3 gave up")
+		}
+		return id, nil
+	})
+	if err != nil || len(results) != 5 {
+		t.Fatalf("Run = %d results, %v; want 5 and no error", len(results), err)
+	}
+	for _, r := range results {
+		var pe *workerpool.PanicError
+		switch panicked := errors.As(r.Err, &pe); r.Job {
+		case 1:
+			// Unwrap hands the panic's own error to errors.Is.
+			if !panicked || !errors.Is(r.Err, errBoom) {
+				t.Errorf("job 1: err = %v, want a *PanicError wrapping %v", r.Err, errBoom)
+			}
+		case 3:
+			if !panicked || pe.Value != "job 3 gave up" || errors.Unwrap(r.Err) != nil {
+				t.Errorf("job 3: err = %#v, want a *PanicError of the string alone", r.Err)
+			}
+		default:
+			if r.Err != nil || r.Value != r.Job {
+				t.Errorf("job %d = %d, %v; want its id and no error", r.Job, r.Value, r.Err)
+			}
+		}
+		// The stack is the panicking goroutine's, so a log of it points at the job.
+		if pe != nil && !strings.Contains(string(pe.Stack), "TestPanicIsTheJobsError") {
+			t.Errorf("job %d: the stack does not show the job function:\n%s", r.Job, pe.Stack)
+		}
+	}
 }

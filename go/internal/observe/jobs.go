@@ -42,7 +42,8 @@ func NewJobs(c *Clock) *Jobs {
 // is raised and startNs taken after the slot is held, and endNs taken and the counter lowered
 // before the slot is given back, so the intervals of two jobs that shared a slot cannot overlap.
 // Taking the times under the mutex keeps the counter and the intervals telling the same story.
-// A job cut short by cancellation ends when job returns, like any other.
+// A job cut short by cancellation ends when job returns, like any other, and a job that panics
+// ends as its panic leaves Track, on its way to the pool that recovers it inside the slot.
 func (j *Jobs) Track(id uint64, job func()) {
 	if j == nil {
 		job()
@@ -54,12 +55,13 @@ func (j *Jobs) Track(id uint64, job func()) {
 	start := j.clock.Now()
 	j.mu.Unlock()
 
+	defer func() {
+		j.mu.Lock()
+		j.events = append(j.events, Event{ID: id, StartNs: start, EndNs: j.clock.Now()})
+		j.inFlight--
+		j.mu.Unlock()
+	}()
 	job()
-
-	j.mu.Lock()
-	j.events = append(j.events, Event{ID: id, StartNs: start, EndNs: j.clock.Now()})
-	j.inFlight--
-	j.mu.Unlock()
 }
 
 // Stop ends the measured region, just after the last result is in, and returns what was

@@ -60,6 +60,19 @@ func TestRunningAfter(t *testing.T) {
 	wg.Wait()
 }
 
+// A job that panics still ends its event and leaves the count, as its panic passes through.
+func TestTrackEndsAPanickingJob(t *testing.T) {
+	jobs := observe.NewJobs(observe.Start())
+	func() {
+		defer func() { _ = recover() }()
+		jobs.Track(3, func() { panic("job 3 panicked") })
+	}()
+	obs := jobs.Stop()
+	if len(obs.Events) != 1 || obs.Events[0].ID != 3 || obs.RunningAfter != 0 {
+		t.Errorf("observed %+v, want job 3's event and none running after", obs)
+	}
+}
+
 func TestNilRecordsNothing(t *testing.T) {
 	var clock *observe.Clock
 	jobs := observe.NewJobs(clock)

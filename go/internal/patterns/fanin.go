@@ -216,7 +216,7 @@ func runGather(ctx context.Context, in gatherInput, clock *observe.Clock) (gathe
 		values, err := fanin.GatherFailFast(ctx, in.limit, in.items, call)
 		observed := jobs.Stop()
 		if err != nil {
-			return gatherOutput{Failure: err.Error()}, observed
+			return gatherOutput{Failure: message(err)}, observed
 		}
 		results := make([]outcome, len(values))
 		for i, v := range values {

@@ -3,6 +3,7 @@ package patterns
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,12 +17,30 @@ const (
 	maxSleepMs = 60_000
 )
 
-// task is what a worker pool's job and a scatter-gather item do: sleep, then work, then fail
-// if asked to.
+// task is what a worker pool's job and a scatter-gather item do: sleep, then work, then panic
+// or fail if asked to.
 type task struct {
-	seed, cost uint64
-	sleep      time.Duration
-	fail       bool
+	seed, cost  uint64
+	sleep       time.Duration
+	fail, panic bool
+}
+
+// panicked is what a task panics with. The pattern recovers it into its own PanicError, whose
+// message begins "panic: " and which unwraps to it: the answer carries the task's own words.
+type panicked struct {
+	noun string
+	seed uint64
+}
+
+func (p panicked) Error() string { return fmt.Sprintf("%s %d panicked", p.noun, p.seed) }
+
+// message is an error as the answer words it.
+func message(err error) string {
+	var p panicked
+	if errors.As(err, &p) {
+		return p.Error()
+	}
+	return err.Error()
 }
 
 // outcome is what a task came to: its value, or the error it failed with. It is kept as it is
@@ -40,7 +59,7 @@ type outcomeJSON struct {
 
 func (o outcome) wire() outcomeJSON {
 	if o.err != nil {
-		return outcomeJSON{Error: o.err.Error()}
+		return outcomeJSON{Error: message(o.err)}
 	}
 	return outcomeJSON{Value: work.Hex(o.value)}
 }
@@ -49,20 +68,23 @@ func (o outcome) MarshalJSON() ([]byte, error) {
 	return json.Marshal(o.wire())
 }
 
-// run does the task. A failure names the task as noun and seed ("job 3 failed", "item 2
-// failed"); a sleep cut short by ctx returns ctx's error.
+// run does the task. A failure or a panic names the task as noun and seed ("job 3 failed",
+// "item 2 panicked"); a panic wins over a failure; a sleep cut short by ctx returns ctx's error.
 func (t task) run(ctx context.Context, noun string) (uint64, error) {
 	if err := sleep(ctx, t.sleep); err != nil {
 		return 0, err
 	}
 	v := work.Work(t.seed, t.cost)
+	if t.panic {
+		panic(panicked{noun, t.seed})
+	}
 	if t.fail {
 		return 0, fmt.Errorf("%s %d failed", noun, t.seed)
 	}
 	return v, nil
 }
 
-// readTask reads a task's optional cost, sleepMs and fail, in that order.
+// readTask reads a task's optional cost, sleepMs, fail and panic, in that order.
 func readTask(o field.Object, seed uint64) (task, error) {
 	cost, sleep, err := costAndSleep(o)
 	if err != nil {
@@ -72,7 +94,11 @@ func readTask(o field.Object, seed uint64) (task, error) {
 	if err != nil {
 		return task{}, err
 	}
-	return task{seed: seed, cost: cost, sleep: sleep, fail: fail}, nil
+	panics, err := o.OptBool("panic", false)
+	if err != nil {
+		return task{}, err
+	}
+	return task{seed: seed, cost: cost, sleep: sleep, fail: fail, panic: panics}, nil
 }
 
 // costAndSleep reads the optional cost and sleepMs, shared by a task and the bench params.

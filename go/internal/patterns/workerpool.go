@@ -40,21 +40,24 @@ type job struct {
 	task
 }
 
+// poolOutput is the results as the pool returned them: they take the answer's shape only when
+// the answer is encoded, after the measured region.
 type poolOutput struct {
-	Results []result `json:"results"`
+	results []workerpool.Result[job, uint64]
 }
 
-// result is one job's outcome, known by the job's id.
-type result struct {
-	id uint64
-	outcome
-}
-
-func (r result) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
+func (o poolOutput) MarshalJSON() ([]byte, error) {
+	type resultJSON struct {
 		ID uint64 `json:"id"`
 		outcomeJSON
-	}{r.id, r.wire()})
+	}
+	results := make([]resultJSON, len(o.results))
+	for i, r := range o.results {
+		results[i] = resultJSON{r.Job.id, outcome{r.Value, r.Err}.wire()}
+	}
+	return json.Marshal(struct {
+		Results []resultJSON `json:"results"`
+	}{results})
 }
 
 // validatePool checks fields in the page's order: workers, jobs, then each job in turn.
@@ -92,17 +95,17 @@ func validatePool(in field.Object) (poolInput, error) {
 }
 
 // runPool hands the jobs to the pool, wrapped so that each one is recorded from inside its
-// worker: the pool itself knows nothing of observation.
+// worker: the pool itself knows nothing of observation. A job that panics does so inside Track,
+// which records its end as the panic passes, and the pool recovers it into the job's result.
 func runPool(ctx context.Context, in poolInput, clock *observe.Clock) (poolOutput, observe.JobsObserved) {
 	jobs := observe.NewJobs(clock)
 	// Run reports an error only when ctx is cancelled; the results of the jobs that did run are
 	// the answer either way, and a missing job shows up in the harness's each-job-once check.
-	results, _ := workerpool.Run(ctx, in.workers, in.jobs, func(ctx context.Context, j job) result {
-		r := result{id: j.id}
-		jobs.Track(j.id, func() { r.value, r.err = j.run(ctx, "job") })
-		return r
+	results, _ := workerpool.Run(ctx, in.workers, in.jobs, func(ctx context.Context, j job) (v uint64, err error) {
+		jobs.Track(j.id, func() { v, err = j.run(ctx, "job") })
+		return v, err
 	})
-	return poolOutput{Results: results}, jobs.Stop()
+	return poolOutput{results: results}, jobs.Stop()
 }
 
 // benchPool builds the page's benchmark input: ids 0..size-1, each with the params' cost and
@@ -164,21 +167,22 @@ func withProcs(procs int) (restore func()) {
 // checkPool checks that every benchmark job answered exactly once, without error, and digests
 // the values by XOR, which ignores the order the results came in.
 func checkPool(in poolInput, out poolOutput) (protocol.Check, error) {
-	if len(out.Results) != len(in.jobs) {
-		return nil, fmt.Errorf("%d results for %d jobs", len(out.Results), len(in.jobs))
+	if len(out.results) != len(in.jobs) {
+		return nil, fmt.Errorf("%d results for %d jobs", len(out.results), len(in.jobs))
 	}
 	// Benchmark ids are 0..size-1, so an id indexes its own flag.
 	seen := make([]bool, len(in.jobs))
 	var digest uint64
-	for _, r := range out.Results {
-		if r.id >= uint64(len(seen)) || seen[r.id] {
-			return nil, fmt.Errorf("job %d answered twice or not in the input", r.id)
+	for _, r := range out.results {
+		id := r.Job.id
+		if id >= uint64(len(seen)) || seen[id] {
+			return nil, fmt.Errorf("job %d answered twice or not in the input", id)
 		}
-		seen[r.id] = true
-		if r.err != nil {
-			return nil, fmt.Errorf("job %d failed: %v", r.id, r.err)
+		seen[id] = true
+		if r.Err != nil {
+			return nil, fmt.Errorf("job %d failed: %v", id, r.Err)
 		}
-		digest ^= r.value
+		digest ^= r.Value
 	}
-	return protocol.Check{"count": len(out.Results), "digest": work.Hex(digest)}, nil
+	return protocol.Check{"count": len(out.results), "digest": work.Hex(digest)}, nil
 }

@@ -35,18 +35,18 @@ func TestEventLoopRunsEveryJobOnOneP(t *testing.T) {
 		t.Fatal(err)
 	}
 	restore := withProcs(in.procs)
-	procs, _ := workerpool.Run(t.Context(), in.workers, in.jobs, func(_ context.Context, _ job) int {
+	procs, _ := workerpool.Run(t.Context(), in.workers, in.jobs, func(_ context.Context, _ job) (int, error) {
 		// Yielding lets the other workers interleave, as they would at their sleeps.
 		runtime.Gosched()
-		return runtime.GOMAXPROCS(0)
+		return runtime.GOMAXPROCS(0), nil
 	})
 	restore()
 	if len(procs) != len(in.jobs) {
 		t.Fatalf("%d results for %d jobs", len(procs), len(in.jobs))
 	}
 	for _, p := range procs {
-		if p != 1 {
-			t.Errorf("a job ran with GOMAXPROCS %d", p)
+		if p.Value != 1 {
+			t.Errorf("job %d ran with GOMAXPROCS %d", p.Job.id, p.Value)
 		}
 	}
 	if after := runtime.GOMAXPROCS(0); after != before {
