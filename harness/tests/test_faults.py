@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -40,7 +40,7 @@ SIGNALS = {
 }
 
 
-def line(request: dict[str, object]) -> bytes:
+def line(request: Mapping[str, object]) -> bytes:
     return json.dumps(request).encode() + b"\n"
 
 

@@ -4,6 +4,7 @@ a docs page per pattern, and published cases that never change."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -137,3 +138,39 @@ def test_bench_params_have_a_reference_check(spec: PatternSpec) -> None:
 def test_published_cases_never_change(spec: PatternSpec) -> None:
     problems = published.check(spec)
     assert not problems, "\n".join(problems)
+
+
+NATIVE_SUITES = (
+    "python/tests",
+    "rust/cookbook-runner/tests",
+    "rust/cookbook/tests",
+    "go",
+    "typescript/test",
+)
+
+
+def spellings(check: str) -> list[str]:
+    """How a copy of `check` would name it: the spec's string, a type or variant, a function."""
+    parts = check.split("-")
+    return [f'"{check}"', "".join(p.title() for p in parts), "_".join(parts)]
+
+
+def test_invariants_are_checked_in_the_harness_alone() -> None:
+    # One checker: a check's name in a language's test suite would be a copy of it (or a test
+    # that leans on one). The pattern sources may name a concept (a "single-flight" cache) in
+    # prose, so the suites, and Go's packages where one copy lived, are what is searched.
+    found = []
+    for suite in NATIVE_SUITES:
+        for path in (ROOT / suite).rglob("*"):
+            if not path.is_file() or path.suffix not in (".py", ".rs", ".go", ".ts"):
+                continue
+            if "node_modules" in path.parts:
+                continue
+            source = path.read_text(encoding="utf-8")
+            found += [
+                f"{path.relative_to(ROOT)}: {spelling}"
+                for name in REGISTRY
+                for spelling in spellings(name)
+                if re.search(rf"(?<![\w-]){re.escape(spelling)}(?![\w-])", source)
+            ]
+    assert not found, f"invariant checks outside the harness: {found}"

@@ -9,10 +9,10 @@ import pytest
 from cookbook.rate_limit import Limiter, Schedule
 from cookbook.sliding_window import SlidingWindowLog
 from cookbook.token_bucket import TokenBucket
-from tests.spec import NS_PER_MS
 from tests.test_worker_pool import VirtualTimeLoop
 
 T = TypeVar("T")
+NS_PER_MS = 1_000_000
 
 
 def test_bucket_reserves_the_burst_then_one_token_per_period() -> None:

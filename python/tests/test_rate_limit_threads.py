@@ -2,7 +2,6 @@
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,7 +10,8 @@ from cookbook.rate_limit import Schedule
 from cookbook.rate_limit_threads import Limiter
 from cookbook.sliding_window import SlidingWindowLog
 from cookbook.token_bucket import TokenBucket
-from tests.spec import NS_PER_MS, assert_bucket_never_exceeded, assert_window_never_exceeded
+
+NS_PER_MS = 1_000_000
 
 
 class Overlaps(TokenBucket):
@@ -54,29 +54,15 @@ def test_one_reservation_at_a_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("schedule", "check", "input"),
-    [
-        (
-            TokenBucket(1, 2 * NS_PER_MS, 2),
-            assert_bucket_never_exceeded,
-            {"refill": {"tokens": 1, "everyMs": 2}, "burst": 2},
-        ),
-        (
-            SlidingWindowLog(3, 5 * NS_PER_MS),
-            assert_window_never_exceeded,
-            {"limit": 3, "windowMs": 5},
-        ),
-    ],
+    "schedule",
+    [TokenBucket(1, 2 * NS_PER_MS, 2), SlidingWindowLog(3, 5 * NS_PER_MS)],
     ids=["token-bucket", "sliding-window"],
 )
-def test_threads_stay_within_the_limit_and_wake_after_their_admission(
-    schedule: Schedule,
-    check: Callable[[dict[str, object], list[int]], None],
-    input: dict[str, object],
-) -> None:
+def test_threads_all_get_through_and_wake_after_their_admission(schedule: Schedule) -> None:
+    # That the admissions keep to the limit is the harness's to check, on the spec's live cases,
+    # which the threads variant runs on this limiter (test_spec_limiters).
     seen = acquire_all(Limiter(schedule), threads=6, each=4)
     assert len(seen) == 24
-    check(input, sorted(at for at, _ in seen))
     assert all(at <= woke for at, woke in seen)
 
 

@@ -21,7 +21,7 @@ def test_skips_name_only_implemented_patterns_and_existing_cases(variant: str) -
     assert impl.name == f"python-{variant}"
     for slug, skips in impl.skips.items():
         assert slug in impl.patterns
-        case_ids = {case["id"] for case in load_spec(slug)["cases"]}
+        case_ids = {case.id for case in load_spec(slug).cases}
         assert set(skips) <= case_ids
         assert all(reason.strip() for reason in skips.values())
 

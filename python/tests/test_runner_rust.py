@@ -49,17 +49,28 @@ def test_without_the_extension_the_other_variants_still_run() -> None:
     assert json.loads(done.stdout)["implementation"] == "python-threads"
 
 
-def test_every_fan_in_case_is_skipped_and_nothing_else() -> None:
+def test_every_fan_in_case_is_skipped_and_one_of_the_worker_pool() -> None:
     impl = implementation("rust")
     assert impl.name == "python-rust"
-    fan_in = {case["id"] for case in load_spec("fan-in")["cases"]}
+    fan_in = {case.id for case in load_spec("fan-in").cases}
     assert set(impl.skips["fan-in"]) == fan_in
     assert all(
         reason.startswith("cookbook_rs does not expose fan-in")
         for reason in impl.skips["fan-in"].values()
     )
-    assert {slug for slug, skips in impl.skips.items() if skips} == {"fan-in"}
+    assert {slug for slug, skips in impl.skips.items() if skips} == {"fan-in", "worker-pool"}
+    assert set(impl.skips["worker-pool"]) == {"panicking-jobs"}
     assert protocol.describe(impl)["patterns"]["fan-in"] == {"skip": impl.skips["fan-in"]}
+
+
+def test_a_worker_pool_job_that_would_panic_is_refused_at_its_panic() -> None:
+    impl = implementation("rust")
+    jobs = [{"id": 0}, {"id": 1, "panic": True}]
+    request = {"pattern": "worker-pool", "id": "new", "input": {"workers": 1, "jobs": jobs}}
+    answer = protocol.answer(impl, request)
+    assert answer["status"] == "error"
+    assert answer["error"]["field"] == "jobs[1].panic"
+    assert answer["error"]["message"].startswith("jobs[1].panic must be false in python-rust")
 
 
 def test_a_fan_in_request_that_is_not_skipped_is_refused_at_op() -> None:

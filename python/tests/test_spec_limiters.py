@@ -1,9 +1,8 @@
 """Every case of harness/spec/token-bucket.json and sliding-window.json, through the runner's own
-code, for both variants."""
-
-from typing import Any
+code, for every variant."""
 
 import pytest
+from cookbook_harness.spec import Case
 
 from cookbook.runner.registry import TABLES
 from tests.spec import assert_case
@@ -11,11 +10,11 @@ from tests.spec import assert_case
 
 @pytest.mark.spec("token-bucket")
 @pytest.mark.parametrize("variant", sorted(TABLES))
-def test_token_bucket(variant: str, case: dict[str, Any], spec: dict[str, Any]) -> None:
-    assert_case(variant, spec, case)
+def test_token_bucket(variant: str, case: Case) -> None:
+    assert_case(variant, case)
 
 
 @pytest.mark.spec("sliding-window")
 @pytest.mark.parametrize("variant", sorted(TABLES))
-def test_sliding_window(variant: str, case: dict[str, Any], spec: dict[str, Any]) -> None:
-    assert_case(variant, spec, case)
+def test_sliding_window(variant: str, case: Case) -> None:
+    assert_case(variant, case)

@@ -1,8 +1,7 @@
 """Every case of harness/spec/worker-pool.json, through the runner's own code, for each variant."""
 
-from typing import Any
-
 import pytest
+from cookbook_harness.spec import Case
 
 from cookbook.runner.registry import TABLES
 from tests.spec import assert_case
@@ -10,5 +9,5 @@ from tests.spec import assert_case
 
 @pytest.mark.spec("worker-pool")
 @pytest.mark.parametrize("variant", sorted(TABLES))
-def test_case(variant: str, case: dict[str, Any], spec: dict[str, Any]) -> None:
-    assert_case(variant, spec, case)
+def test_case(variant: str, case: Case) -> None:
+    assert_case(variant, case)

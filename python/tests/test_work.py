@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from cookbook.work import MASK, to_hex, work
-from tests.spec import load_spec
+from tests.spec import load_data
 
-VECTORS: list[dict[str, Any]] = load_spec("work")["vectors"]
+VECTORS: list[dict[str, Any]] = load_data("work")["vectors"]
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[f"{v['seed']}-{v['n']}" for v in VECTORS])

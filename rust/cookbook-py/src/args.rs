@@ -38,21 +38,6 @@ pub(crate) fn count(name: &str, value: &Bound<'_, PyAny>) -> PyResult<NonZeroUsi
         .ok_or_else(|| PyValueError::new_err(Integer::POSITIVE.violated(name, number)))
 }
 
-/// Every item of the iterable `values`, each checked as `name[i]`.
-pub(crate) fn integers(
-    name: &str,
-    values: &Bound<'_, PyAny>,
-    rule: &Integer,
-) -> PyResult<Vec<u64>> {
-    let items = values.try_iter().map_err(|_| {
-        PyTypeError::new_err(wrong_type(name, "an iterable of ints", &type_name(values)))
-    })?;
-    items
-        .enumerate()
-        .map(|(index, item)| integer(&format!("{name}[{index}]"), &item?, rule))
-        .collect()
-}
-
 /// `value`, the argument `name`, as text.
 pub(crate) fn text(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     let text = value
@@ -61,8 +46,16 @@ pub(crate) fn text(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(text.to_str()?.to_owned())
 }
 
+/// `value`, the argument `name`, as a bool: `True` or `False`, and no other value.
+pub(crate) fn boolean(name: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let flag = value
+        .cast::<PyBool>()
+        .map_err(|_| PyTypeError::new_err(wrong_type(name, "a bool", &type_name(value))))?;
+    Ok(flag.is_true())
+}
+
 /// The name of `value`'s type, as Python prints it: `float`, `str`, `NoneType`.
-fn type_name(value: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
     value.get_type().name().map_or_else(
         |_| "an object of unknown type".to_owned(),
         |name| name.to_string(),

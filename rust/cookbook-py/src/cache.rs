@@ -7,8 +7,17 @@ use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
 use crate::args;
+use crate::observed::cache::CacheRecorder;
+use crate::observed::watch::Watch;
 use crate::rules::Integer;
 use crate::runtime;
+
+/// The cache, watched by a recorder or not: an unwatched one carries no probe at all.
+#[derive(Debug)]
+enum Inner {
+    Plain(rwlock_cache::Cache<u64, String>),
+    Watched(rwlock_cache::Cache<u64, String, Watch>),
+}
 
 /// A read-heavy cache: readers share a fair reader-writer lock, a writer has it alone, and a
 /// missing key is computed once however many threads miss it at the same moment.
@@ -18,16 +27,25 @@ use crate::runtime;
 #[pyclass(module = "cookbook_rs", frozen)]
 #[derive(Debug)]
 pub(crate) struct Cache {
-    inner: rwlock_cache::Cache<u64, String>,
+    inner: Inner,
     runtime: &'static Runtime,
 }
 
 #[pymethods]
 impl Cache {
+    /// With an `observer`, the cache's locks and computes are recorded (see
+    /// `cookbook_rs.observed`).
     #[new]
-    fn new(py: Python<'_>) -> PyResult<Self> {
+    #[pyo3(signature = (*, observer = None))]
+    fn new(py: Python<'_>, observer: Option<&Bound<'_, CacheRecorder>>) -> PyResult<Self> {
+        let inner = match observer {
+            None => Inner::Plain(rwlock_cache::Cache::new()),
+            Some(recorder) => {
+                Inner::Watched(rwlock_cache::Cache::with_probe(recorder.get().watch()))
+            }
+        };
         Ok(Self {
-            inner: rwlock_cache::Cache::new(),
+            inner,
             runtime: runtime::timers(py)?,
         })
     }
@@ -36,7 +54,10 @@ impl Cache {
     /// The value of `key`, or None if the cache holds none.
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         let key = args::integer("key", key, &Integer::UNSIGNED)?;
-        Ok(py.detach(|| self.runtime.block_on(self.inner.get(&key))))
+        match &self.inner {
+            Inner::Plain(cache) => runtime::wait(py, self.runtime, cache.get(&key)),
+            Inner::Watched(cache) => runtime::wait(py, self.runtime, cache.get(&key)),
+        }
     }
 
     /// Store `value` under `key`, replacing what was there.
@@ -48,8 +69,10 @@ impl Cache {
     ) -> PyResult<()> {
         let key = args::integer("key", key, &Integer::UNSIGNED)?;
         let value = args::text("value", value)?;
-        py.detach(|| self.runtime.block_on(self.inner.set(key, value)));
-        Ok(())
+        match &self.inner {
+            Inner::Plain(cache) => runtime::wait(py, self.runtime, cache.set(key, value)),
+            Inner::Watched(cache) => runtime::wait(py, self.runtime, cache.set(key, value)),
+        }
     }
 
     /// The value of `key`. On a miss, the first caller computes `work(key, cost)` as 16 hex
@@ -63,11 +86,16 @@ impl Cache {
     ) -> PyResult<String> {
         let key = args::integer("key", key, &Integer::UNSIGNED)?;
         let cost = args::integer("cost", cost, &Integer::UNSIGNED)?;
-        let compute = || async move { hex(work(key, cost)) };
-        Ok(py.detach(|| {
-            self.runtime
-                .block_on(self.inner.get_or_compute(key, compute))
-        }))
+        match &self.inner {
+            Inner::Plain(cache) => {
+                let compute = || async move { hex(work(key, cost)) };
+                runtime::wait(py, self.runtime, cache.get_or_compute(key, compute))
+            }
+            Inner::Watched(cache) => {
+                let compute = || cache.probe().compute(key, cost);
+                runtime::wait(py, self.runtime, cache.get_or_compute(key, compute))
+            }
+        }
     }
     // --8<-- [end:python-rust]
 }

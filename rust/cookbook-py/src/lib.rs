@@ -2,15 +2,18 @@
 //! extension module `cookbook_rs._native`. The Python package `cookbook_rs` (in `python/`)
 //! re-exports its public API; this crate only binds, and every pattern is the library's own.
 //!
-//! - [`pool`]: `work`, and `WorkerPool` mapping it over seeds with `cookbook::worker_pool`.
+//! - [`pool`]: `work`, and `WorkerPool` mapping it over seeds or `Job`s with
+//!   `cookbook::worker_pool`.
 //! - [`cache`]: `Cache`, over `cookbook::rwlock_cache`.
 //! - [`limiters`]: the decision cores `TokenBucket` and `SlidingWindow`, and the live
 //!   `Limiter` over `cookbook::limiter`.
-//! - [`observed`]: the same patterns, instrumented as the cookbook's contract observes them,
-//!   for the Python runner's `rust` variant.
+//! - [`observed`]: the recorders that `WorkerPool.map` and `Cache` take as an optional
+//!   observer, recording what the cookbook's contract observes, for the Python runner's `rust`
+//!   variant.
 //!
-//! Every call that blocks or computes releases the GIL ([`runtime`] says how), so Python
-//! threads calling into the module run in parallel.
+//! Every call that blocks or computes releases the GIL, and lets Python handle its signals
+//! while it waits ([`runtime`] says how), so Python threads calling into the module run in
+//! parallel, and Ctrl-C stops a call in the main thread.
 
 mod args;
 mod cache;
@@ -31,13 +34,11 @@ mod native {
     #[pymodule_export]
     use crate::limiters::{Admission, Limiter, SlidingWindow, TokenBucket};
     #[pymodule_export]
-    use crate::observed::cache::{CacheObservation, ObservedCache};
+    use crate::observed::cache::{AsClient, CacheObservation, CacheRecorder};
     #[pymodule_export]
-    use crate::observed::jobs::{Event, PoolObservation};
-    #[pymodule_export]
-    use crate::observed::pool::{observe_jobs, run_jobs};
+    use crate::observed::jobs::{Event, PoolObservation, PoolRecorder};
     #[pymodule_export]
     use crate::observed::watch::{Compute, Lock};
     #[pymodule_export]
-    use crate::pool::{WorkerPool, work};
+    use crate::pool::{Job, JobFailed, WorkerPool, work};
 }

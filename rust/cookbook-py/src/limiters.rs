@@ -261,12 +261,12 @@ impl Limiter {
     // --8<-- [start:python-rust]
     /// Block until this caller's admission; return when it was asked, admitted and let
     /// through. The GIL is released while it waits.
-    fn acquire(&self, py: Python<'_>) -> Admission {
-        let admission = py.detach(|| match &self.live {
-            Live::Bucket(limiter) => self.runtime.block_on(limiter.acquire()),
-            Live::Window(limiter) => self.runtime.block_on(limiter.acquire()),
-        });
-        admission.into()
+    fn acquire(&self, py: Python<'_>) -> PyResult<Admission> {
+        let admission = match &self.live {
+            Live::Bucket(limiter) => runtime::wait(py, self.runtime, limiter.acquire()),
+            Live::Window(limiter) => runtime::wait(py, self.runtime, limiter.acquire()),
+        };
+        admission.map(Admission::from)
     }
     // --8<-- [end:python-rust]
 
@@ -279,7 +279,7 @@ impl Limiter {
     }
 
     /// `with limiter:` acquires; the admission is the value of the `with` statement.
-    fn __enter__(&self, py: Python<'_>) -> Admission {
+    fn __enter__(&self, py: Python<'_>) -> PyResult<Admission> {
         self.acquire(py)
     }
 

@@ -1,50 +1,52 @@
-"""The instrumented entry points the runner's `rust` variant drives (`cookbook_rs.observed`)."""
+"""The recorders the public API takes as an `observer` (`cookbook_rs.observed`), which the
+runner's `rust` variant passes; the harness checks what they record against the contract."""
 
 import pytest
 
-from cookbook_rs import WorkerPool, work
-from cookbook_rs.observed import Job, ObservedCache, observe_jobs, run_jobs
+from cookbook_rs import Cache, Job, JobFailed, WorkerPool, work
+from cookbook_rs.observed import AsClient, CacheRecorder, PoolRecorder
 
 
-def peak(intervals: list[tuple[int, int]]) -> int:
-    """The most intervals open at one instant; at equal times an end counts before a start."""
-    edges = sorted(edge for start, end in intervals for edge in ((start, 1), (end, -1)))
-    most = now = 0
-    for _, change in edges:
-        now += change
-        most = max(most, now)
-    return most
-
-
-def test_observe_jobs_records_each_job_once_within_the_bound() -> None:
-    jobs = [Job(id=job_id, cost=job_id, sleep_ms=50, fail=job_id == 4) for job_id in range(7)]
+def test_a_pool_recorder_records_each_job_of_a_map_call() -> None:
+    jobs = [Job(seed, seed, sleep_ms=50, fail=seed == 4) for seed in range(7)]
+    recorder = PoolRecorder()
     with WorkerPool(3) as pool:
-        outcomes, seen = observe_jobs(pool, jobs)
-        assert sorted(run_jobs(pool, jobs)) == sorted(outcomes)
-    assert sorted(outcomes) == [(i, None if i == 4 else work(i, i)) for i in range(7)]
-    events = [(event.id, event.start_ns, event.end_ns) for event in seen.events]
-    assert sorted(job_id for job_id, _, _ in events) == list(range(7))
-    assert all(0 <= start <= end <= seen.elapsed_ns for _, start, end in events)
+        answers = pool.map(jobs, observer=recorder)
+    assert [a for a in answers if not isinstance(a, JobFailed)] == [
+        work(i, i) for i in range(7) if i != 4
+    ]
+    assert isinstance(answers[4], JobFailed)
+    seen = recorder.observation()
+    assert sorted(event.index for event in seen.events) == list(range(7))
+    assert all(0 <= e.start_ns <= e.end_ns <= seen.elapsed_ns for e in seen.events)
     # Sleeping jobs fill the three workers, and never more.
     assert seen.max_in_flight == 3
-    assert peak([(start, end) for _, start, end in events]) == 3
 
 
-def test_the_jobs_of_a_closed_pool_are_refused() -> None:
-    pool = WorkerPool(1)
-    pool.close()
-    with pytest.raises(RuntimeError, match="closed"):
-        run_jobs(pool, [Job(1)])
+def test_a_pool_recorder_records_one_call_and_only_once_it_is_made() -> None:
+    recorder = PoolRecorder()
+    with pytest.raises(RuntimeError, match="no map call"):
+        recorder.observation()
+    with WorkerPool(1) as pool:
+        assert pool.map([1, 2], 3, observer=recorder) == [work(1, 3), work(2, 3)]
+        with pytest.raises(RuntimeError, match="one map call"):
+            pool.map([1], observer=recorder)
+    assert len(recorder.observation().events) == 2
 
 
-def test_an_observed_cache_records_its_clients_locks_holds_and_computes() -> None:
-    cache = ObservedCache(read_hold_ms=5, write_hold_ms=5, compute_ms=5, compute_cost=3)
-    cache.set(0, 1, "a")
-    assert cache.get(1, 1) == "a"
-    assert cache.get_or_compute(2, 9) == f"{work(9, 3):016x}"
-    elapsed = cache.now_ns()
-    seen = cache.finish()
-    assert seen.entries == {1: "a", 9: f"{work(9, 3):016x}"}
+def test_a_cache_recorder_records_its_clients_locks_holds_and_computes() -> None:
+    recorder = CacheRecorder(read_hold_ms=5, write_hold_ms=5, compute_ms=5)
+    cache = Cache(observer=recorder)
+    with AsClient(0):
+        cache.set(1, "a")
+    with AsClient(1):
+        assert cache.get(1) == "a"
+    with AsClient(2):
+        assert cache.get_or_compute(9, 3) == f"{work(9, 3):016x}"
+    elapsed = recorder.now_ns()
+    # Outside a client: neither recorded nor held.
+    assert cache.get(9) == f"{work(9, 3):016x}"
+    seen = recorder.take()
     locks = [(lock.client, lock.mode) for lock in seen.locks]
     assert locks == [(0, "write"), (1, "read"), (2, "read"), (2, "read"), (2, "write")]
     for lock in seen.locks[:2]:
@@ -53,12 +55,4 @@ def test_an_observed_cache_records_its_clients_locks_holds_and_computes() -> Non
     [compute] = seen.computes
     assert compute.key == 9
     assert compute.end_ns - compute.start_ns >= 5_000_000
-
-
-def test_a_finished_cache_takes_no_more_calls() -> None:
-    cache = ObservedCache()
-    cache.finish()
-    with pytest.raises(RuntimeError, match="finished"):
-        cache.get(0, 1)
-    with pytest.raises(RuntimeError, match="finished"):
-        cache.finish()
+    assert recorder.take().locks == []  # taken once

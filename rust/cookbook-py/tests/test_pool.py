@@ -1,13 +1,14 @@
 """`work` and `WorkerPool`: the contract's values, the pool's API, and its errors."""
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from concurrently import together
-from cookbook_rs import WorkerPool, work
+from cookbook_rs import Job, JobFailed, WorkerPool, work
 
 WORK_JSON = Path(__file__).resolve().parents[3] / "harness" / "spec" / "work.json"
 VECTORS: list[dict[str, Any]] = json.loads(WORK_JSON.read_text(encoding="utf-8"))["vectors"]
@@ -77,20 +78,67 @@ def test_a_pool_needs_a_worker(workers: Any, error: type[Exception], message: st
 
 
 @pytest.mark.parametrize(
-    ("seeds", "cost", "error", "message"),
+    ("jobs", "cost", "error", "message"),
     [
-        (5, 1, TypeError, "seeds must be an iterable of ints, got int"),
-        ([1, -2], 1, ValueError, "seeds[1] must be an integer from 0 to 2**64 - 1, got -2"),
-        ([1, "2"], 1, TypeError, "seeds[1] must be an int, got str"),
-        ([1], None, TypeError, "cost must be an int, got NoneType"),
+        (5, 1, TypeError, "jobs must be an iterable of ints or Jobs, got int"),
+        ([1, -2], 1, ValueError, "jobs[1] must be an integer from 0 to 2**64 - 1, got -2"),
+        ([1, "2"], 1, TypeError, "jobs[1] must be an int or a Job, got str"),
+        ([True], 1, TypeError, "jobs[0] must be an int or a Job, got bool"),
+        ([1], "3", TypeError, "cost must be an int, got str"),
     ],
 )
 def test_map_names_the_bad_argument(
-    seeds: Any, cost: Any, error: type[Exception], message: str
+    jobs: Any, cost: Any, error: type[Exception], message: str
 ) -> None:
     with WorkerPool(1) as pool, pytest.raises(error) as caught:
-        pool.map(seeds, cost)
+        pool.map(jobs, cost)
     assert str(caught.value) == message
+
+
+def test_jobs_carry_their_own_cost_and_a_failed_one_keeps_the_others() -> None:
+    jobs: list[int | Job] = [Job(3, 10), 3, Job(5, fail=True), Job(MAX, 2, sleep_ms=20)]
+    with WorkerPool(2) as pool:
+        answers = pool.map(jobs, 7)
+    assert answers[0] == work(3, 10)
+    assert answers[1] == work(3, 7)
+    assert isinstance(answers[2], JobFailed)
+    assert answers[3] == work(MAX, 2)
+
+
+def test_sleeping_jobs_wait_together() -> None:
+    with WorkerPool(4) as pool:
+        start = time.monotonic()
+        assert pool.map([Job(n, sleep_ms=200) for n in range(4)]) == [0, 1, 2, 3]
+    assert time.monotonic() - start < 0.7  # one after the other would be 0.8 s
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Job(-1), ValueError, "seed must be an integer from 0 to 2**64 - 1, got -1"),
+        (
+            lambda: Job(1, 1.5),  # type: ignore[arg-type]
+            TypeError,
+            "cost must be an int, got float",
+        ),
+        (lambda: Job(1, sleep_ms=-1), ValueError, "sleep_ms must be an integer from 0"),
+        (
+            lambda: Job(1, fail=1),  # type: ignore[arg-type]
+            TypeError,
+            "fail must be a bool, got int",
+        ),
+    ],
+)
+def test_a_bad_job_is_named_with_its_rule(make: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as caught:
+        make()
+    assert str(caught.value).startswith(message)
+
+
+def test_a_job_shows_what_it_does() -> None:
+    job = Job(7, 3, sleep_ms=2, fail=True)
+    assert (job.seed, job.cost, job.sleep_ms, job.fail) == (7, 3, 2, True)
+    assert repr(job) == "Job(seed=7, cost=3, sleep_ms=2, fail=True)"
 
 
 def test_a_closed_pool_refuses_calls_and_closing_again_does_nothing() -> None:

@@ -39,6 +39,7 @@ class Item:
     cost: int = 0
     sleep_ms: int = 0
     fail: bool = False
+    panic: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,22 @@ class ItemFailed(Exception):
         super().__init__(f"item {index} failed")
 
 
+class ItemPanicked(RuntimeError):
+    """What an item with `panic: true` raises, `item <i> panicked`: an error the call did not
+    expect, as a bug raises, which the gather reports like a failure all the same."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"item {index} panicked")
+
+
 class Stopped(Exception):
     """What a thread's call raises when a failure elsewhere cancelled it; never reported."""
 
 
 def validate(input: Fields) -> FanIn:
     """Read `op`, then `sources` and each delay for a merge, or `limit`, `failFast`, `items` and
-    each item's `cost`, `sleepMs`, `fail` for a scatter-gather: the first problem is reported."""
+    each item's `cost`, `sleepMs`, `fail`, `panic` for a scatter-gather: the first problem is
+    reported."""
     if input.choice("op", ("merge", "scatter-gather")) == "merge":
         sources: list[list[int]] = []
         for s, raw in enumerate(input.array("sources", most=MAX_SOURCES)):
@@ -102,6 +112,7 @@ def validate(input: Fields) -> FanIn:
                 cost=item.integer("cost", 0, MAX_COST, default=0),
                 sleep_ms=item.integer("sleepMs", 0, MAX_SLEEP_MS, default=0),
                 fail=item.boolean("fail", default=False),
+                panic=item.boolean("panic", default=False),
             )
         )
     return Gather(limit, fail_fast, items)
@@ -148,22 +159,24 @@ def merge_blocking(merge: Merge) -> Timed:
 
 
 async def item_async(index: int, item: Item) -> int:
-    """Sleep (a cancelled call stops here), compute, then fail if asked to."""
+    """Sleep (a cancelled call stops here), compute, then panic or fail if asked to."""
     await asyncio.sleep(item.sleep_ms / 1000)
-    value = work(index, item.cost)
-    if item.fail:
-        raise ItemFailed(index)
-    return value
+    return _end(index, item, work(index, item.cost))
 
 
 def item_blocking(index: int, item: Item, cancelled: threading.Event) -> int:
-    """Sleep until the time is up or the call is cancelled, compute, then fail if asked to.
+    """Sleep until the time is up or the call is cancelled, compute, then panic or fail if asked.
 
     `cancelled.wait` is the sleep: it returns early, and true, once the event is set, which is how
     a thread's call is stopped, since nothing can stop a thread from outside."""
     if cancelled.wait(item.sleep_ms / 1000):
         raise Stopped
-    value = work(index, item.cost)
+    return _end(index, item, work(index, item.cost))
+
+
+def _end(index: int, item: Item, value: int) -> int:
+    if item.panic:  # wins over `fail`
+        raise ItemPanicked(index)
     if item.fail:
         raise ItemFailed(index)
     return value
@@ -189,7 +202,7 @@ async def _gather_async(gather: Gather) -> Ran:
     else:
         try:
             output = _values(await fan_in.scatter_gather_fail_fast(indices, gather.limit, call))
-        except* ItemFailed as group:
+        except* (ItemFailed, ItemPanicked) as group:
             output = {"failure": str(group.exceptions[0])}
     return _gathered(output, recorder)
 
@@ -213,20 +226,36 @@ def run_threads(fan: FanIn) -> Ran:
         try:
             values = fan_in_threads.scatter_gather_fail_fast(indices, gather.limit, call)
             output = _values(values)
-        except ItemFailed as error:
+        except (ItemFailed, ItemPanicked) as error:
             output = {"failure": str(error)}
     return _gathered(output, recorder)
 
 
+# The benchmark's reader keeps what it gets, for the self-check, and no time: stamping each item,
+# as a case's reader does, would time the clock along with the merge.
+
+
 def bench_asyncio(fan: FanIn) -> Measured:
     merge = _bench_merge(fan)
-    received, elapsed = asyncio.run(merge_async(merge))
+
+    async def timed() -> tuple[list[tuple[int, int]], int]:
+        sources = [source_async(s, delays) for s, delays in enumerate(merge.sources)]
+        start = time.perf_counter_ns()
+        async with fan_in.merge(sources) as stream:
+            received = [item async for item in stream]
+        return received, time.perf_counter_ns() - start
+
+    received, elapsed = asyncio.run(timed())
     return {"elapsedNs": elapsed, "check": _check(merge, received)}
 
 
 def bench_threads(fan: FanIn) -> Measured:
     merge = _bench_merge(fan)
-    received, elapsed = merge_blocking(merge)
+    sources = [source_blocking(s, delays) for s, delays in enumerate(merge.sources)]
+    start = time.perf_counter_ns()
+    with fan_in_threads.merge(sources) as stream:
+        received = list(stream)
+    elapsed = time.perf_counter_ns() - start
     return {"elapsedNs": elapsed, "check": _check(merge, received)}
 
 
@@ -271,12 +300,12 @@ def _bench_merge(fan: FanIn) -> Merge:
     return fan
 
 
-def _check(merge: Merge, received: Received) -> dict[str, Any]:
+def _check(merge: Merge, received: Sequence[tuple[int, int]]) -> dict[str, Any]:
     """`count` and `digest` (XOR of `work(source * 2^32 + index, 1)`) of a bench run, once the run
     is known to be right: every source's items arrived, each once and in its own order."""
     next_index = [0] * len(merge.sources)
     digest = 0
-    for source, index, _ in received:
+    for source, index in received:
         if index != next_index[source]:
             due = next_index[source]
             raise SelfCheckFailed(f"source {source}: item {index} arrived where {due} was due")

@@ -6,6 +6,7 @@ path, the rule and what was received: `workers must be an integer from 1 to 1000
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NoReturn
 
 
@@ -18,18 +19,33 @@ class FieldError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class LongInteger:
+    """A JSON integer with more digits than `int()` converts (`sys.get_int_max_str_digits()`,
+    4300 by default, a guard against conversions that take quadratic time). Every integer a
+    pattern reads lies within 2**53 - 1, so such a number is out of range wherever it is read,
+    and kept as its digits only to say so."""
+
+    digits: str
+
+
 def kind(value: object) -> str:
     """The received type, as a message names it: `str`, `float`, `bool`, `list`, `null`."""
+    if isinstance(value, LongInteger):
+        return "int"
     return "null" if value is None else type(value).__name__
 
 
 def integer_at(value: object, path: str, low: int, high: int) -> int:
     """`value`, found at `path`, as an integer from `low` to `high`."""
+    rule = f"{path} must be an integer from {low} to {high}"
+    if isinstance(value, LongInteger):
+        raise FieldError(path, f"{rule}, got an integer of {len(value.digits.lstrip('-'))} digits")
     # bool is a subclass of int, but `true` is not a number in JSON.
     if not isinstance(value, int) or isinstance(value, bool):
         raise FieldError(path, f"{path} must be an integer, got {kind(value)}")
     if not low <= value <= high:
-        raise FieldError(path, f"{path} must be an integer from {low} to {high}, got {value}")
+        raise FieldError(path, f"{rule}, got {value}")
     return value
 
 

@@ -136,7 +136,7 @@ def _bench(case: LimiterInput) -> Measured:
 
 def _decide(schedule: Schedule, arrivals: Sequence[int]) -> list[int]:
     """The wait in ticks for each arrival, 0 for an admission."""
-    return [schedule.decide(arrival) for arrival in arrivals]
+    return list(map(schedule.decide, arrivals))
 
 
 # Live runs: every time is read from the limiter's own clock, the one it decided with, and

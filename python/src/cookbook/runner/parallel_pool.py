@@ -13,12 +13,14 @@ of a lock taken for a microsecond, and each process sends its results back once.
 
 The processes are started and waited for before the measured region (`ProcessPool(...)`), since
 starting an interpreter belongs to the runtime and not to the pool, and each `ProcessPool` serves
-one run: it is made with that run's jobs and shut down after it.
+one run: it is made with that run's jobs and shut down after it, or killed if the run is
+interrupted.
 """
 
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -71,11 +73,17 @@ class ProcessPool(Generic[J, R]):
             initializer=_start,
             initargs=(_Setup(jobs, fn, context.Value("q", 0)), context.Barrier(processes)),
         )
-        # The executor starts a process per task submitted while none is idle, and none is: each
-        # process waits at the barrier until every other has started. So these tasks start every
-        # process, and their results are in only once every process has passed the barrier.
-        for ready in [self._executor.submit(_ready) for _ in range(processes)]:
-            ready.result()
+        self._pids: set[int] = set()
+        try:
+            # The executor starts a process per task submitted while none is idle, and none is:
+            # each process waits at the barrier until every other has started. So these tasks
+            # start every process, and their results are in only once every process has passed
+            # the barrier.
+            for ready in [self._executor.submit(_ready) for _ in range(processes)]:
+                self._pids.add(ready.result())
+        except BaseException:
+            self._shut_down(kill=True)
+            raise
 
     def __enter__(self) -> "ProcessPool[J, R]":
         return self
@@ -86,7 +94,21 @@ class ProcessPool(Generic[J, R]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._executor.shutdown()
+        self._shut_down(kill=error is not None)
+
+    def _shut_down(self, kill: bool) -> None:
+        """Shut the processes down once idle, or, with `kill`, at once. A block left on an
+        exception (SIGINT or SIGTERM among them: see `cookbook.runner.stopping`) kills them:
+        the executor would otherwise wait for each to finish the share it is running, however
+        long that takes, and a process that is not waited for outlives this one."""
+        if kill:
+            # `active_children` holds every process this one started and has not yet waited
+            # for, so a pid there is still one of the pool's and cannot have been reused.
+            for process in multiprocessing.active_children():
+                if process.pid in self._pids:
+                    process.kill()
+        # Once its processes are gone, the executor finds them so and shuts down at once.
+        self._executor.shutdown(cancel_futures=True)
 
     def run(self) -> list[Outcome[R]]:
         """One outcome per job run, in job order. A job run twice or never shows in the length of
@@ -116,11 +138,16 @@ _setup: _Setup[Any, Any] | None = None
 def _start(setup: _Setup[Any, Any], started: Barrier) -> None:
     global _setup  # noqa: PLW0603 (per-process state is what an initializer is for)
     _setup = setup
+    # A terminal's Ctrl-C interrupts every process of its group, this one included: the process
+    # that started the pool decides when it stops (see `ProcessPool`), and kills it then.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     started.wait()
 
 
-def _ready() -> None:
-    """A task that does nothing: once it has run, its process has started."""
+def _ready() -> int:
+    """A task that does nothing but say which process ran it: once it has, that process has
+    started."""
+    return os.getpid()
 
 
 def _run_share(workers: int) -> list[tuple[int, Outcome[Any]]]:

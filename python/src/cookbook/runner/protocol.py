@@ -2,21 +2,28 @@
 
 A pattern plugs in as a `Pattern`: a validator, a run function, and a bench input builder with its
 bench function. A benchmark-only workload (docs/benchmarks.md) plugs in as a `Benchmark`, which
-has the bench half alone. This module does everything else: decoding lines, skips, error answers,
-repeats and the exit codes.
+has the bench half alone. This module does everything else: reading lines, decoding them, skips,
+error answers, repeats. The command line (`cli`) turns the outcome into an exit code.
 """
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, NotRequired, TextIO, TypedDict, TypeVar
+from itertools import chain, count
+from typing import IO, Any, Generic, NoReturn, NotRequired, TextIO, TypedDict, TypeVar
 
-from cookbook.runner.fields import FieldError, Fields, kind
+from cookbook.runner import stopping
+from cookbook.runner.fields import FieldError, Fields, LongInteger, kind
 from cookbook.runner.observe import Observed
 
 PROTOCOL = 1
 MAX_BENCH_SIZE = 10_000_000
 MAX_REPEAT = 1_000
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest line, not counting its line end (docs/contract.md, "What a line is")."""
+MAX_DEPTH = 64
+"""The deepest nesting of arrays and objects, the request object being depth 1."""
 
 In = TypeVar("In")  # the input a pattern's validator builds
 BenchIn = TypeVar("BenchIn")  # the input a benchmark-only workload's `size` and `params` build
@@ -100,13 +107,32 @@ def describe(impl: Implementation) -> dict[str, Any]:
     return listing
 
 
+def lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of `stream` without their line ends: each ends at `\\n` alone, and loses one
+    `\\r` right before it. Raises `Unusable` at a line longer than `MAX_LINE_BYTES`, having read
+    no more of it than two bytes past that."""
+    for number in count(1):
+        # Room for a line of the longest length and its `\r\n`: whatever comes back without a
+        # `\n` is either the last line or one too long, and the rest of a long one stays unread.
+        chunk = stream.readline(MAX_LINE_BYTES + 2)
+        if not chunk:
+            return
+        line = chunk.removesuffix(b"\n")
+        if len(line) < len(chunk):
+            line = line.removesuffix(b"\r")
+        if len(line) > MAX_LINE_BYTES:
+            raise Unusable(number, f"longer than {MAX_LINE_BYTES} bytes")
+        yield line
+
+
 def serve(impl: Implementation, lines: Iterable[bytes], out: TextIO) -> None:
-    """Answer each `run` request line in order, flushing each answer before reading on.
+    """Answer each `run` request line (see `lines`) in order, flushing each answer before reading
+    on.
 
     Raises `Unusable` at the first unusable line; the lines before it stay answered.
     """
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+        if _blank(raw):
             continue
         request = _decode(raw, number)
         if not isinstance(request.get("id"), str):
@@ -136,7 +162,7 @@ def bench(impl: Implementation, lines: Iterable[bytes]) -> dict[str, Any]:
     Raises `Unusable` unless the input holds exactly one usable request, and `SelfCheckFailed` if
     a run's answer is wrong or differs from the first run's.
     """
-    requests = [(number, raw) for number, raw in enumerate(lines, start=1) if raw.strip()]
+    requests = [(number, raw) for number, raw in enumerate(lines, start=1) if not _blank(raw)]
     if not requests:
         raise Unusable(1, "expected one bench request, got none")
     if len(requests) > 1:
@@ -169,27 +195,111 @@ def bench(impl: Implementation, lines: Iterable[bytes]) -> dict[str, Any]:
 
 
 def write(out: TextIO, reply: Mapping[str, Any]) -> None:
-    """Write one answer line and flush it, so a reader waiting for it gets it now."""
-    out.write(json.dumps(reply, separators=(",", ":")) + "\n")
-    out.flush()
+    """Write one answer line and flush it, so a reader waiting for it gets it now; a signal
+    arriving meanwhile waits until the line is whole."""
+    line = json.dumps(reply, separators=(",", ":")) + "\n"
+    with stopping.writing():
+        out.write(line)
+        out.flush()
 
 
 def _field_error(error: FieldError) -> dict[str, str]:
     return {"field": error.field, "message": error.message}
 
 
-def _decode(raw: bytes, number: int) -> dict[str, Any]:
+def _blank(line: bytes) -> bool:
+    # Not `bytes.strip()`, which also strips \x0b and \x0c: the contract's blank is narrower.
+    return not line.strip(b" \t\r")
+
+
+class _NotIJson(ValueError):
+    """JSON that `json` accepts and the contract does not (RFC 8259 strictly, and RFC 7493)."""
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise _NotIJson(f"{name} is not JSON")
+
+
+def _integer(digits: str) -> int | LongInteger:
     try:
-        request = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Unusable(number, "not UTF-8") from None
-    except (ValueError, RecursionError) as error:
-        # ValueError covers malformed JSON and integers too long to convert; RecursionError,
-        # arrays nested thousands deep.
-        raise Unusable(number, f"not JSON ({error})") from None
+        return int(digits)
+    except ValueError:  # more digits than `int()` converts: see `LongInteger`
+        return LongInteger(digits)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) < len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _NotIJson(f"an object holds the name {_shown(name)} twice")
+            seen.add(name)
+    return members
+
+
+# Python's `json` reads a superset of JSON: the constants NaN and Infinity, a repeated name (the
+# last one wins), lone surrogates, and integers without limit of length but for `int()`'s. The
+# hooks refuse the first two and keep long integers as what they are; `_check_nesting` does the
+# rest.
+_DECODER = json.JSONDecoder(
+    parse_constant=_refuse_constant, parse_int=_integer, object_pairs_hook=_object
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BOM = "\ufeff".encode()
+
+
+def _decode(raw: bytes, number: int) -> dict[str, Any]:
+    if raw.startswith(_BOM):
+        raise Unusable(number, "starts with a byte order mark (U+FEFF), which is not JSON")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unusable(number, f"not UTF-8: {error.reason} at byte {error.start + 1}") from None
+    try:
+        request = _DECODER.decode(text)
+    except _NotIJson as error:
+        raise Unusable(number, str(error)) from None
+    except json.JSONDecodeError as error:
+        raise Unusable(number, f"not JSON: {error.msg} at character {error.pos + 1}") from None
+    except RecursionError:
+        # The decoder recurses once per level, and the interpreter's limit (1000 by default)
+        # is far beyond the contract's.
+        raise Unusable(number, f"nested deeper than {MAX_DEPTH}") from None
+    _check_nesting(request, raw, number)
     if not isinstance(request, dict):
         raise Unusable(number, f"expected a JSON object, got {kind(request)}")
     return request
+
+
+def _check_nesting(value: object, raw: bytes, number: int) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH` and a string holding a lone surrogate, which only
+    a `\\u` escape can write (the line is UTF-8, which cannot). A line with no such escape and
+    too few brackets to nest that deep is not walked at all."""
+    if b"\\u" not in raw and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise Unusable(number, f"{_shown(item)} holds a lone surrogate: not I-JSON")
+            continue
+        if isinstance(item, dict):
+            children: Iterable[object] = chain(item, item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise Unusable(number, f"nested deeper than {MAX_DEPTH}")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _shown(text: str, most: int = 40) -> str:
+    """`text` quoted as JSON, in ASCII, and cut short when long, for a message."""
+    quoted = json.dumps(text)
+    return quoted if len(quoted) <= most else quoted[: most - 4] + '..."'
 
 
 def _pattern(

@@ -19,6 +19,7 @@ from typing import Any
 
 from cookbook import worker_pool, worker_pool_threads
 from cookbook.outcome import Failed, Ok, Outcome
+from cookbook.runner import stopping
 from cookbook.runner.fields import Fields
 from cookbook.runner.observe import Recorder
 from cookbook.runner.parallel_pool import ProcessPool
@@ -38,6 +39,7 @@ class Job:
     cost: int = 0
     sleep_ms: int = 0
     fail: bool = False
+    panic: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,17 @@ class JobFailed(Exception):
         super().__init__(f"job {job_id} failed")
 
 
+class JobPanicked(RuntimeError):
+    """What a job with `panic: true` raises, `job <id> panicked`: not the failure it reports but
+    an error it did not expect, as a bug raises, which the pool must survive all the same."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job {job_id} panicked")
+
+
 def validate(input: Fields) -> PoolInput:
     """Read `workers`, `jobs`, then each job (`jobs[i]`, `id`, a duplicate id, `cost`, `sleepMs`,
-    `fail`): the first problem in that order is the one reported."""
+    `fail`, `panic`): the first problem in that order is the one reported."""
     workers = input.integer("workers", 1, MAX_WORKERS)
     jobs: list[Job] = []
     first_index: dict[int, int] = {}
@@ -74,6 +84,7 @@ def validate(input: Fields) -> PoolInput:
                 cost=job.integer("cost", 0, MAX_COST, default=0),
                 sleep_ms=job.integer("sleepMs", 0, MAX_SLEEP_MS, default=0),
                 fail=job.boolean("fail", default=False),
+                panic=job.boolean("panic", default=False),
             )
         )
     return PoolInput(workers, jobs)
@@ -103,20 +114,22 @@ def _bench_pool(size: int, params: Fields) -> PoolInput:
 
 
 async def job_async(job: Job) -> int:
-    """Sleep without blocking the loop, compute, then fail if asked to."""
+    """Sleep without blocking the loop, compute, then panic or fail if asked to."""
     await asyncio.sleep(job.sleep_ms / 1000)
     # `work` never awaits: while it computes, this job holds the event loop and every other job
     # waits, whatever the number of workers (see `cookbook.worker_pool`).
-    value = work(job.id, job.cost)
-    if job.fail:
-        raise JobFailed(job.id)
-    return value
+    return _end(job, work(job.id, job.cost))
 
 
 def job_blocking(job: Job) -> int:
-    """Sleep on this thread (which releases the GIL), compute, then fail if asked to."""
+    """Sleep on this thread (which releases the GIL), compute, then panic or fail if asked to."""
     time.sleep(job.sleep_ms / 1000)
-    value = work(job.id, job.cost)
+    return _end(job, work(job.id, job.cost))
+
+
+def _end(job: Job, value: int) -> int:
+    if job.panic:  # wins over `fail`
+        raise JobPanicked(job.id)
     if job.fail:
         raise JobFailed(job.id)
     return value
@@ -157,8 +170,10 @@ async def job_tagged(job: Job) -> tuple[int, int]:
 
 def bench_asyncio(pool: PoolInput) -> Measured:
     if pool.mode == "parallel":
-        # The processes start before the clock does, and are shut down after it stops.
-        with ProcessPool(pool.jobs, pool.workers, job_tagged) as processes:
+        # The processes start before the clock does, and are shut down after it stops. They
+        # would outlive this process if a signal ended it at once: it unwinds instead, and
+        # leaving the block kills them.
+        with stopping.unwinding(), ProcessPool(pool.jobs, pool.workers, job_tagged) as processes:
             start = time.perf_counter_ns()
             outcomes = processes.run()
             elapsed = time.perf_counter_ns() - start

@@ -1,11 +1,30 @@
 """Types of the compiled module `cookbook_rs._native` (src/lib.rs); import from `cookbook_rs`."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Literal, Self, final
+from typing import Literal, Self, final, overload
 
 def work(seed: int, n: int) -> int:
     """Apply `n` splitmix64 steps to `seed`; `work(seed, 0) == seed`. Releases the GIL."""
+
+@final
+class Job:
+    """Wait `sleep_ms` as I/O would, compute `work(seed, cost)`, then fail if `fail`."""
+
+    def __init__(
+        self, seed: int, cost: int = 0, *, sleep_ms: int = 0, fail: bool = False
+    ) -> None: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def cost(self) -> int: ...
+    @property
+    def sleep_ms(self) -> int: ...
+    @property
+    def fail(self) -> bool: ...
+
+class JobFailed(Exception):
+    """What `WorkerPool.map` answers in the place of a `Job` made with `fail=True`."""
 
 @final
 class WorkerPool:
@@ -16,8 +35,17 @@ class WorkerPool:
     def workers(self) -> int: ...
     @property
     def closed(self) -> bool: ...
-    def map(self, seeds: Iterable[int], cost: int) -> list[int]:
-        """`work(seed, cost)` for every seed, in the order of `seeds`. Releases the GIL."""
+    @overload
+    def map(  # seeds alone never fail
+        self, jobs: Iterable[int], cost: int = 0, *, observer: PoolRecorder | None = None
+    ) -> list[int]:
+        """`work(seed, cost)` for every seed, in the order given. Releases the GIL."""
+
+    @overload
+    def map(
+        self, jobs: Iterable[int | Job], cost: int = 0, *, observer: PoolRecorder | None = None
+    ) -> list[int | JobFailed]:
+        """Every job's value, in the order given; a `JobFailed` in a failed job's place."""
 
     def close(self) -> None:
         """Shut the threads down once running calls finish; later calls raise RuntimeError."""
@@ -34,7 +62,7 @@ class WorkerPool:
 class Cache:
     """A read-heavy cache of int keys and str values, safe to share between threads."""
 
-    def __init__(self) -> None: ...
+    def __init__(self, *, observer: CacheRecorder | None = None) -> None: ...
     def get(self, key: int) -> str | None: ...
     def set(self, key: int, value: str) -> None: ...
     def get_or_compute(self, key: int, cost: int) -> str:
@@ -85,12 +113,12 @@ class Limiter:
         traceback: TracebackType | None,
     ) -> None: ...
 
-# The instrumented entry points, re-exported by `cookbook_rs.observed`.
+# The recorders, re-exported by `cookbook_rs.observed`.
 
 @final
 class Event:
     @property
-    def id(self) -> int: ...
+    def index(self) -> int: ...
     @property
     def start_ns(self) -> int: ...
     @property
@@ -105,12 +133,12 @@ class PoolObservation:
     @property
     def events(self) -> list[Event]: ...
 
-def run_jobs(
-    pool: WorkerPool, jobs: Sequence[tuple[int, int, int, bool]]
-) -> list[tuple[int, int | None]]: ...
-def observe_jobs(
-    pool: WorkerPool, jobs: Sequence[tuple[int, int, int, bool]]
-) -> tuple[list[tuple[int, int | None]], PoolObservation]: ...
+@final
+class PoolRecorder:
+    """Records one `WorkerPool.map` call made with `observer=` it."""
+
+    def __init__(self) -> None: ...
+    def observation(self) -> PoolObservation: ...
 
 @final
 class Lock:
@@ -137,24 +165,29 @@ class Compute:
 @final
 class CacheObservation:
     @property
-    def entries(self) -> dict[int, str]: ...
-    @property
     def locks(self) -> list[Lock]: ...
     @property
     def computes(self) -> list[Compute]: ...
 
 @final
-class ObservedCache:
+class CacheRecorder:
+    """Records the locks and computes of a `Cache` made with `observer=` it."""
+
     def __init__(
-        self,
-        *,
-        read_hold_ms: int = 0,
-        write_hold_ms: int = 0,
-        compute_ms: int = 0,
-        compute_cost: int = 0,
+        self, *, read_hold_ms: int = 0, write_hold_ms: int = 0, compute_ms: int = 0
     ) -> None: ...
-    def get(self, client: int, key: int) -> str | None: ...
-    def set(self, client: int, key: int, value: str) -> None: ...
-    def get_or_compute(self, client: int, key: int) -> str: ...
     def now_ns(self) -> int: ...
-    def finish(self) -> CacheObservation: ...
+    def take(self) -> CacheObservation: ...
+
+@final
+class AsClient:
+    """`with AsClient(n):` makes this thread's cache calls client `n`'s."""
+
+    def __init__(self, client: int) -> None: ...
+    def __enter__(self) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...

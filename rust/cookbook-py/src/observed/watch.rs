@@ -1,7 +1,9 @@
 //! What an observed cache records: every lock a client takes (through the cache's probe, the
 //! only code that runs while the lock is held), and every compute, on one clock; and the hold
-//! times a case asks for, spent while the lock is held.
+//! times a case asks for, spent while a client holds the lock.
 
+use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use cookbook::rwlock_cache::{Probe, Section};
@@ -10,10 +12,21 @@ use pyo3::prelude::*;
 
 use super::clock::{Clock, Log};
 
-tokio::task_local! {
-    /// The client whose call is running. The cache's API knows nothing of clients, so the
-    /// probe reads it from the task, as a tracing span carries context to a log line.
-    pub(crate) static CLIENT: usize;
+thread_local! {
+    /// The client whose calls this thread makes, if any. The cache's API knows nothing of
+    /// clients, so the probe reads it from the thread the call waits on, which polls the
+    /// call's future and so runs the probe: as a tracing span carries context to a log line.
+    static CLIENT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Makes this thread's cache calls `client`'s, until [`leave`].
+pub(crate) fn enter(client: usize) {
+    CLIENT.set(Some(client));
+}
+
+/// Makes this thread's cache calls no client's.
+pub(crate) fn leave() {
+    CLIENT.set(None);
 }
 
 /// One lock a client took, in nanoseconds since the start of the run.
@@ -39,22 +52,25 @@ pub(crate) struct Compute {
     end_ns: u64,
 }
 
-/// How long each kind of lock is held, and what a compute costs.
+/// How long a client holds each kind of lock, and how long a compute waits before computing.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Costs {
-    /// A `get` holds the read lock this long.
+    /// A client's `get` holds the read lock this long.
     pub(crate) read_hold: Duration,
-    /// A `set` holds the write lock this long.
+    /// A client's `set` holds the write lock this long.
     pub(crate) write_hold: Duration,
     /// A compute sleeps this long, then computes `work(key, cost)`.
     pub(crate) compute_sleep: Duration,
-    pub(crate) compute_cost: u64,
 }
 
-/// The probe of one run: its clock, its costs and what it has seen.
+/// The probe of one run: its clock, its costs and what it has seen, shared by the cache it
+/// watches and the recorder that reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct Watch(Arc<Seen>);
+
 #[derive(Debug)]
-pub(crate) struct Watch {
-    pub(crate) clock: Clock,
+struct Seen {
+    clock: Clock,
     costs: Costs,
     locks: Log<Lock>,
     computes: Log<Compute>,
@@ -63,30 +79,36 @@ pub(crate) struct Watch {
 impl Watch {
     /// Starts the run's clock.
     pub(crate) fn start(costs: Costs) -> Self {
-        Self {
+        Self(Arc::new(Seen {
             clock: Clock::start(),
             costs,
             locks: Log::default(),
             computes: Log::default(),
-        }
+        }))
+    }
+
+    /// Nanoseconds since the run started.
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.0.clock.now_ns()
     }
 
     /// Every lock and compute recorded so far.
     pub(crate) fn take(&self) -> (Vec<Lock>, Vec<Compute>) {
-        (self.locks.take(), self.computes.take())
+        (self.0.locks.take(), self.0.computes.take())
     }
 
-    /// Computes `key`'s value as the case says, and records the compute.
-    pub(crate) async fn compute(&self, key: u64) -> String {
-        let start_ns = self.clock.now_ns();
-        if !self.costs.compute_sleep.is_zero() {
-            tokio::time::sleep(self.costs.compute_sleep).await;
+    /// Computes `key`'s value at `cost`, after the case's wait, and records the compute.
+    pub(crate) async fn compute(&self, key: u64, cost: u64) -> String {
+        let seen = &self.0;
+        let start_ns = seen.clock.now_ns();
+        if !seen.costs.compute_sleep.is_zero() {
+            tokio::time::sleep(seen.costs.compute_sleep).await;
         }
-        let value = hex(work(key, self.costs.compute_cost));
-        self.computes.push(Compute {
+        let value = hex(work(key, cost));
+        seen.computes.push(Compute {
             key,
             start_ns,
-            end_ns: self.clock.now_ns(),
+            end_ns: seen.clock.now_ns(),
         });
         value
     }
@@ -95,7 +117,7 @@ impl Watch {
 /// A lock being taken or held.
 #[derive(Debug)]
 pub(crate) struct Span {
-    /// `None` outside any client's call: nothing to record.
+    /// `None` outside any client's call: nothing to record, and nothing to hold the lock for.
     client: Option<usize>,
     section: Section,
     request_ns: u64,
@@ -107,21 +129,22 @@ impl Probe for Watch {
 
     fn requested(&self, section: Section) -> Span {
         Span {
-            client: CLIENT.try_with(|&client| client).ok(),
+            client: CLIENT.get(),
             section,
-            request_ns: self.clock.now_ns(),
+            request_ns: self.now_ns(),
             acquired_ns: 0,
         }
     }
 
-    /// A `get` holds the read lock `read_hold`, a `set` the write lock `write_hold`; the
-    /// locks of `get_or_compute` are held no longer than their work takes.
+    /// A client's `get` holds the read lock `read_hold`, its `set` the write lock
+    /// `write_hold`; the locks of `get_or_compute` are held no longer than their work takes.
     fn acquired(&self, span: &mut Span) -> impl Future<Output = ()> + Send {
-        span.acquired_ns = self.clock.now_ns();
-        let hold = match span.section {
-            Section::Get => self.costs.read_hold,
-            Section::Set => self.costs.write_hold,
-            Section::Lookup | Section::Store => Duration::ZERO,
+        span.acquired_ns = self.now_ns();
+        let costs = self.0.costs;
+        let hold = match (span.client, span.section) {
+            (None, _) | (_, Section::Lookup | Section::Store) => Duration::ZERO,
+            (Some(_), Section::Get) => costs.read_hold,
+            (Some(_), Section::Set) => costs.write_hold,
         };
         async move {
             if !hold.is_zero() {
@@ -132,7 +155,7 @@ impl Probe for Watch {
 
     fn released(&self, span: Span) {
         if let Some(client) = span.client {
-            self.locks.push(Lock {
+            self.0.locks.push(Lock {
                 client,
                 mode: if span.section.is_write() {
                     "write"
@@ -141,7 +164,7 @@ impl Probe for Watch {
                 },
                 request_ns: span.request_ns,
                 acquired_ns: span.acquired_ns,
-                released_ns: self.clock.now_ns(),
+                released_ns: self.now_ns(),
             });
         }
     }
@@ -160,15 +183,22 @@ mod tests {
             read_hold: HOLD,
             write_hold: HOLD,
             compute_sleep: HOLD,
-            compute_cost: 3,
         }))
+    }
+
+    /// Awaits `call` as `client`'s, on this thread.
+    async fn as_client<T>(client: usize, call: impl Future<Output = T>) -> T {
+        enter(client);
+        let output = call.await;
+        leave();
+        output
     }
 
     #[tokio::test]
     async fn a_client_s_locks_are_recorded_held_as_long_as_the_case_says() {
         let cache = cache();
-        CLIENT.scope(7, cache.set(1, "a".to_owned())).await;
-        assert_eq!(CLIENT.scope(8, cache.get(&1)).await.as_deref(), Some("a"));
+        as_client(7, cache.set(1, "a".to_owned())).await;
+        assert_eq!(as_client(8, cache.get(&1)).await.as_deref(), Some("a"));
         let (locks, computes) = cache.probe().take();
         assert!(computes.is_empty());
         let seen: Vec<(usize, &str)> = locks.iter().map(|lock| (lock.client, lock.mode)).collect();
@@ -183,9 +213,7 @@ mod tests {
     #[tokio::test]
     async fn a_miss_records_its_lookup_its_compute_and_its_store() {
         let cache = cache();
-        let value = CLIENT
-            .scope(0, cache.get_or_compute(4, || cache.probe().compute(4)))
-            .await;
+        let value = as_client(0, cache.get_or_compute(4, || cache.probe().compute(4, 3))).await;
         assert_eq!(value, hex(work(4, 3)));
         let (locks, computes) = cache.probe().take();
         let modes: Vec<&str> = locks.iter().map(|lock| lock.mode).collect();
@@ -199,9 +227,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn locks_taken_outside_a_client_s_call_are_not_recorded() {
+    async fn locks_taken_outside_a_client_s_call_are_neither_recorded_nor_held() {
         let cache = cache();
+        let start = std::time::Instant::now();
         cache.set(1, "a".to_owned()).await;
+        assert_eq!(cache.get(&1).await.as_deref(), Some("a"));
+        assert!(start.elapsed() < HOLD);
         assert!(cache.probe().take().0.is_empty());
     }
 }

@@ -2,10 +2,12 @@
 through the extension `cookbook_rs` (rust/cookbook-py), as one more implementation of the contract.
 
 Validation is the Python runner's own, so an error answer is word for word the other variants';
-the runs drive the extension from Python threads. What only Rust can observe (a job holding a
-worker, a client holding the cache's lock) comes back from the instrumented entry points of
-`cookbook_rs.observed`; a limiter's admissions come back from the public `acquire()` itself; the
-rest (when a cache operation was called and when it returned) is taken here, around each call.
+the runs drive the extension's public API from Python threads, as any Python program would
+(`WorkerPool.map`, the `Cache` methods, `decide` and `acquire`), so that a fault of that API shows
+in the answers. What only Rust can observe (a job holding a worker, a client holding the cache's
+lock) comes back from the recorders of `cookbook_rs.observed`, which those calls take as their
+`observer`; a limiter's admissions come back from `acquire()` itself; the rest (when a cache
+operation was called and when it returned) is taken here, around each call.
 
 The extension is built apart from this package (`just build-py-ext`), so the modules of this
 variant import without it, and `require_extension()` turns its absence into one line of advice

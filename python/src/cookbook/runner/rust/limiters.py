@@ -112,7 +112,7 @@ def _bench(case: LimiterCase) -> Measured:
 
 def _decide(core: Core, arrivals: Sequence[int]) -> list[int]:
     """The wait in milliseconds for each arrival, 0 for an admission."""
-    return [core.decide(arrival) for arrival in arrivals]
+    return list(map(core.decide, arrivals))
 
 
 def _live(limiter: cookbook_rs.Limiter, live: Live) -> LimiterObserved:

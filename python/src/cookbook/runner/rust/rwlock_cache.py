@@ -1,9 +1,11 @@
 """The read-heavy cache through the extension, one Python thread per client.
 
-The lock lives in Rust, so its intervals and the computes are recorded there, by
-`cookbook_rs.observed.ObservedCache`, which also holds each lock as long as the case says. Each
-operation is stamped here, when its client calls it and when it returns, on the same clock. The
-benchmark runs the clients' gets and sets on the public `cookbook_rs.Cache`.
+Every get, set and getOrCompute is a call of the public `cookbook_rs.Cache`, and so is the
+reading of the final entries. The lock lives in Rust, so its intervals and the computes are
+recorded there, by the observer the cache is made with, `cookbook_rs.observed.CacheRecorder`,
+which also holds each lock as long as the case says. Each operation is stamped here, when its
+client calls it and when it returns, on the recorder's clock. The benchmark runs an unobserved
+cache.
 """
 
 from __future__ import annotations
@@ -24,42 +26,46 @@ with contextlib.suppress(ImportError):  # `require_extension()` reports it befor
 
 
 def run(case: CacheInput) -> Ran:
-    cache = observed.ObservedCache(
+    recorder = observed.CacheRecorder(
         read_hold_ms=case.read_hold_ms,
         write_hold_ms=case.write_hold_ms,
         compute_ms=case.compute_ms,
-        compute_cost=case.compute_cost,
     )
+    cache = cookbook_rs.Cache(observer=recorder)
 
     def client(c: int, script: Sequence[Op]) -> list[OpRecord]:
         done: list[OpRecord] = []
-        for index, op in enumerate(script):
-            if op.kind == "sleep":
-                time.sleep(op.ms / 1000)
-                continue
-            invoke = cache.now_ns()
-            value = _perform_observed(cache, c, op)
-            done.append(
-                {
-                    "client": c,
-                    "index": index,
-                    "op": op.kind,
-                    "key": op.key,
-                    "value": value,
-                    "invokeNs": invoke,
-                    "returnNs": cache.now_ns(),
-                }
-            )
+        with observed.AsClient(c):
+            for index, op in enumerate(script):
+                if op.kind == "sleep":
+                    time.sleep(op.ms / 1000)
+                    continue
+                invoke = recorder.now_ns()
+                value = _perform(cache, op, case.compute_cost)
+                done.append(
+                    {
+                        "client": c,
+                        "index": index,
+                        "op": op.kind,
+                        "key": op.key,
+                        "value": value,
+                        "invokeNs": invoke,
+                        "returnNs": recorder.now_ns(),
+                    }
+                )
         return done
 
     # A thread per client, so that every client runs its script at once.
     with ThreadPoolExecutor(max_workers=max(1, len(case.clients))) as executor:
         per_client = list(executor.map(client, range(len(case.clients)), case.clients))
-    elapsed = cache.now_ns()
-    seen = cache.finish()
+    elapsed = recorder.now_ns()
+    seen = recorder.take()
+    # Outside any client's calls, these reads are neither recorded nor held.
+    keys = sorted({op.key for script in case.clients for op in script if op.kind != "sleep"})
+    final = {key: value for key in keys if (value := cache.get(key)) is not None}
     computes = Counter(compute.key for compute in seen.computes)
     output = {
-        "final": [{"key": key, "value": value} for key, value in seen.entries.items()],
+        "final": [{"key": key, "value": value} for key, value in final.items()],
         "computes": [{"key": key, "count": count} for key, count in computes.items()],
     }
     observations: CacheObserved = {
@@ -89,26 +95,13 @@ def bench(case: CacheInput) -> Measured:
     def client(script: Sequence[Op]) -> list[str | None]:
         return [_perform(cache, op, case.compute_cost) for op in script]
 
-    with ThreadPoolExecutor(max_workers=len(case.clients)) as executor:
-        start = time.perf_counter_ns()
-        answers = list(executor.map(client, case.clients))
-        elapsed = time.perf_counter_ns() - start
+    answers, elapsed = rwlock_cache.timed_on_threads(client, case.clients)
     return {"elapsedNs": elapsed, "check": rwlock_cache.bench_check(case, answers)}
 
 
 PATTERN = Pattern(
     validate=rwlock_cache.validate, run=run, bench_input=rwlock_cache.bench_input, bench=bench
 )
-
-
-def _perform_observed(cache: observed.ObservedCache, client: int, op: Op) -> str | None:
-    """Run `client`'s get, set or getOrCompute; return the value read, written or computed."""
-    if op.kind == "get":
-        return cache.get(client, op.key)
-    if op.kind == "set":
-        cache.set(client, op.key, op.value)
-        return op.value
-    return cache.get_or_compute(client, op.key)
 
 
 def _perform(cache: cookbook_rs.Cache, op: Op, cost: int) -> str | None:

@@ -1,8 +1,9 @@
 """The worker pool through the extension: the contract's jobs on a `cookbook_rs.WorkerPool`.
 
-A job's event must be taken once it holds its worker, which happens inside Rust, so the run goes
-through `cookbook_rs.observed.observe_jobs`, which records the events and the in-flight count
-there. The benchmark runs the same jobs unobserved, timing the pool and not the recorder.
+The answers come from `WorkerPool.map`, the pool's public API, paired with the jobs by position
+as any caller of `map` relies on. A job's event must be taken once it holds its worker, which
+happens inside Rust, so a run passes `map` an observer, `cookbook_rs.observed.PoolRecorder`,
+which records the events and the in-flight count there. The benchmark calls `map` unobserved.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from operator import xor
 from typing import Any
 
 from cookbook.runner import worker_pool
+from cookbook.runner.fields import FieldError, Fields
 from cookbook.runner.observe import PoolObserved
 from cookbook.runner.protocol import Measured, Pattern, Ran, SelfCheckFailed
 from cookbook.runner.worker_pool import JobFailed, PoolInput
@@ -24,57 +26,78 @@ with contextlib.suppress(ImportError):  # `require_extension()` reports it befor
     import cookbook_rs
     from cookbook_rs import observed
 
-Outcome = tuple[int, int | None]
-"""A job's id and its value, None for a job that failed."""
-
 
 def run(pool: PoolInput) -> Ran:
     jobs = _jobs(pool)
-    # The pool's threads start here, before `observe_jobs` opens the measured region.
+    recorder = observed.PoolRecorder()
+    # The pool's threads start here, before `map` opens the measured region.
     with cookbook_rs.WorkerPool(pool.workers) as workers:
-        outcomes, seen = observed.observe_jobs(workers, jobs)
+        answers = workers.map(jobs, observer=recorder)
+    seen = recorder.observation()
+    ids = [job.id for job in pool.jobs]
     observations: PoolObserved = {
         "elapsedNs": seen.elapsed_ns,
         "maxInFlight": seen.max_in_flight,
-        "events": [{"id": e.id, "startNs": e.start_ns, "endNs": e.end_ns} for e in seen.events],
+        "events": [
+            {"id": ids[e.index], "startNs": e.start_ns, "endNs": e.end_ns} for e in seen.events
+        ],
     }
-    return {"output": {"results": [_result(o) for o in outcomes]}, "observed": observations}
+    results = [_result(job_id, answer) for job_id, answer in zip(ids, answers, strict=True)]
+    return {"output": {"results": results}, "observed": observations}
 
 
 def bench(pool: PoolInput) -> Measured:
     jobs = _jobs(pool)
     with cookbook_rs.WorkerPool(pool.workers) as workers:
         start = time.perf_counter_ns()
-        outcomes = observed.run_jobs(workers, jobs)
+        answers = workers.map(jobs)
         elapsed = time.perf_counter_ns() - start
-    return {"elapsedNs": elapsed, "check": _check(pool, outcomes)}
+    return {"elapsedNs": elapsed, "check": _check(pool, answers)}
 
 
-PATTERN = Pattern(
-    validate=worker_pool.validate, run=run, bench_input=worker_pool.bench_input, bench=bench
-)
+def validate(input: Fields) -> PoolInput:
+    """As the other variants, word for word; then a job that would panic is refused, at its
+    `panic`, since the extension has no such job (see skips.json)."""
+    pool = worker_pool.validate(input)
+    for index, job in enumerate(pool.jobs):
+        if job.panic:
+            path = f"{input.at('jobs')}[{index}].panic"
+            raise FieldError(
+                path,
+                f"{path} must be false in python-rust: cookbook_rs's WorkerPool.map raises a "
+                "job's panic again rather than answering it, got true",
+            )
+    return pool
 
 
-def _jobs(pool: PoolInput) -> list[observed.Job]:
-    return [observed.Job(job.id, job.cost, job.sleep_ms, job.fail) for job in pool.jobs]
+PATTERN = Pattern(validate=validate, run=run, bench_input=worker_pool.bench_input, bench=bench)
 
 
-def _result(outcome: Outcome) -> dict[str, Any]:
-    job_id, value = outcome
-    if value is None:
+def _jobs(pool: PoolInput) -> list[cookbook_rs.Job]:
+    # A job's value is `work(id, cost)`: its id is its seed.
+    return [
+        cookbook_rs.Job(job.id, job.cost, sleep_ms=job.sleep_ms, fail=job.fail) for job in pool.jobs
+    ]
+
+
+def _result(job_id: int, answer: int | cookbook_rs.JobFailed) -> dict[str, Any]:
+    if isinstance(answer, cookbook_rs.JobFailed):
         return {"id": job_id, "error": str(JobFailed(job_id))}
-    return {"id": job_id, "value": to_hex(value)}
+    return {"id": job_id, "value": to_hex(answer)}
 
 
-def _check(pool: PoolInput, outcomes: Sequence[Outcome]) -> dict[str, Any]:
+def _check(pool: PoolInput, answers: Sequence[int | cookbook_rs.JobFailed]) -> dict[str, Any]:
     """`count` and `digest` (XOR of all values) of a bench run, once every job is known to have
-    answered exactly once, with a value."""
-    answered = sorted(job_id for job_id, _ in outcomes)
-    if answered != sorted(job.id for job in pool.jobs):
-        raise SelfCheckFailed(f"{len(outcomes)} results for {len(pool.jobs)} jobs, not one each")
+    answered, in its own place, with its own value. The digest cannot see an answer in another
+    job's place, so each value is computed again here, after the clock has stopped, by
+    `cookbook_rs.work`, which is not the pool."""
+    if len(answers) != len(pool.jobs):
+        raise SelfCheckFailed(f"{len(answers)} results for {len(pool.jobs)} jobs")
     values = []
-    for job_id, value in outcomes:
-        if value is None:
-            raise SelfCheckFailed(f"job {job_id} failed")
-        values.append(value)
+    for job, answer in zip(pool.jobs, answers, strict=True):
+        if isinstance(answer, cookbook_rs.JobFailed):
+            raise SelfCheckFailed(f"job {job.id} failed")
+        if answer != cookbook_rs.work(job.id, job.cost):
+            raise SelfCheckFailed(f"the result in the place of job {job.id} is not its value")
+        values.append(answer)
     return {"count": len(values), "digest": to_hex(reduce(xor, values, 0))}
