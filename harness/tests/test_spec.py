@@ -78,7 +78,7 @@ def reference_output(pattern: str, inp: dict[str, Any]) -> dict[str, Any] | None
     if pattern == "fan-in" and inp["op"] == "merge":
         return {"items": reference.merge_items(inp["sources"])}
     if pattern == "fan-in" and not (
-        inp.get("failFast") and any(i.get("fail") for i in inp["items"])
+        inp.get("failFast") and any(i.get("fail") or i.get("panic") for i in inp["items"])
     ):
         return {"results": reference.scatter_gather_results(inp["items"])}
     if pattern in ("token-bucket", "sliding-window") and inp["mode"] == "decide":

@@ -34,7 +34,9 @@ def worker_pool_results(case_input: dict[str, Any]) -> list[dict[str, Any]]:
     """What a correct pool returns for a valid worker-pool input, in job order."""
     results: list[dict[str, Any]] = []
     for job in case_input["jobs"]:
-        if job.get("fail", False):
+        if job.get("panic", False):  # a panic wins over a failure
+            results.append({"id": job["id"], "error": f"job {job['id']} panicked"})
+        elif job.get("fail", False):
             results.append({"id": job["id"], "error": f"job {job['id']} failed"})
         else:
             results.append({"id": job["id"], "value": to_hex(work(job["id"], job.get("cost", 0)))})
@@ -61,12 +63,14 @@ def merge_items(sources: list[list[int]]) -> list[dict[str, int]]:
 
 
 def scatter_gather_results(items: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [
-        {"error": f"item {i} failed"}
-        if item.get("fail", False)
-        else {"value": to_hex(work(i, item.get("cost", 0)))}
-        for i, item in enumerate(items)
-    ]
+    def result(i: int, item: dict[str, Any]) -> dict[str, str]:
+        if item.get("panic", False):  # a panic wins over a failure
+            return {"error": f"item {i} panicked"}
+        if item.get("fail", False):
+            return {"error": f"item {i} failed"}
+        return {"value": to_hex(work(i, item.get("cost", 0)))}
+
+    return [result(i, item) for i, item in enumerate(items)]
 
 
 def fan_in_check(size: int, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,10 +20,12 @@ pub mod validate;
 
 use std::fmt;
 use std::io::{self, ErrorKind};
+use std::panic;
 
 use tokio::runtime::{Builder, Runtime};
 
 use crate::cli::Command;
+use crate::patterns::RequestedPanic;
 
 /// Why a command stopped before answering everything.
 #[derive(Debug)]
@@ -107,6 +109,20 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         // Each benchmark names its runtime, so `bench` builds it once the request is read.
         Command::Bench => bench::bench(io::stdin().lock(), &mut output),
     }
+}
+
+/// Keeps the panics that cases ask for off standard error. The default hook writes "thread ...
+/// panicked at ..." for every panic, even one the pattern under test catches and reports as a
+/// job's result; any other panic is a bug and still goes to the hook that was there before.
+///
+/// For the binary alone: a test that installed it would hide what it is testing.
+pub fn quiet_requested_panics() {
+    let report = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !info.payload().is::<RequestedPanic>() {
+            report(info);
+        }
+    }));
 }
 
 /// The kind of tokio runtime a command runs on.

@@ -3,9 +3,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use cookbook_runner::{cli, execute};
+use cookbook_runner::{cli, execute, quiet_requested_panics};
 
 fn main() -> ExitCode {
+    quiet_requested_panics();
     let command = match cli::parse(std::env::args_os().skip(1)) {
         Ok(command) => command,
         Err(problem) => {

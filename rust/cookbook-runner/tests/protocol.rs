@@ -166,6 +166,40 @@ fn run_answers_with_results_and_observations() {
 }
 
 #[test]
+fn panics_that_cases_ask_for_are_answered_and_print_nothing() {
+    let jobs = json!({ "workers": 1, "jobs": [{ "id": 5, "panic": true }, { "id": 6 }] });
+    let items = json!({
+        "op": "scatter-gather",
+        "limit": 1,
+        "failFast": true,
+        "items": [{ "panic": true }, {}],
+    });
+    let fan_in = json!({ "pattern": "fan-in", "id": "items", "input": items }).to_string();
+    let input = case("jobs", &jobs) + &fan_in + "\n";
+    let output = runner(&["run"], Some(input.as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The panic hook is the binary's own: the default one would write "thread ... panicked".
+    assert_eq!(stderr(&output), "");
+    let answers = answers(&output);
+    let mut results = answers[0]["output"]["results"].clone();
+    results
+        .as_array_mut()
+        .expect("results")
+        .sort_by_key(|result| result["id"].as_u64());
+    assert_eq!(
+        results,
+        json!([
+            { "id": 5, "error": "job 5 panicked" },
+            { "id": 6, "value": hex(work(6, 0)) },
+        ])
+    );
+    assert_eq!(
+        answers[1]["output"],
+        json!({ "failure": "item 0 panicked" })
+    );
+}
+
+#[test]
 fn bench_answers_times_and_a_check() {
     let request = json!({
         "pattern": "worker-pool",

@@ -4,12 +4,14 @@
 //! - [`work`]: the deterministic CPU cost that every language computes bit for bit.
 //! - [`worker_pool`]: a fixed number of workers drain a list of jobs.
 //! - [`fan_in`]: merge concurrent sources into one stream; scatter work and gather the results.
+//! - [`panicked`]: what those pools answer for a job or call that panicked.
 //! - [`rwlock_cache`]: a read-heavy cache behind a reader-writer lock, with single-flight misses.
 //! - [`limiter`]: what the rate limiters share, and the live limiter callers await.
 //! - [`token_bucket`] and [`sliding_window`]: the two rate limiters' decision cores.
 
 pub mod fan_in;
 pub mod limiter;
+pub mod panicked;
 pub mod rwlock_cache;
 pub mod sliding_window;
 pub mod token_bucket;

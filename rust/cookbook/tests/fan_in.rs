@@ -8,7 +8,8 @@ use std::future::pending;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cookbook::fan_in::{gather, gather_fail_fast, merge};
+use cookbook::fan_in::{GatherError, gather, gather_fail_fast, merge};
+use cookbook::panicked::Panicked;
 use tokio::sync::mpsc::{self, Sender};
 use tokio::time::{Instant, sleep, timeout};
 
@@ -84,6 +85,20 @@ async fn dropping_the_merge_stops_every_source() {
     assert_eq!(closed, Ok(None), "a source outlived the merge");
 }
 
+/// The results of a gather in which no call panics.
+fn values<R>(results: Vec<Result<R, Panicked>>) -> Vec<R> {
+    let no_panic = |result: Result<R, Panicked>| result.expect("no call panics");
+    results.into_iter().map(no_panic).collect()
+}
+
+/// The answer of a fail-fast gather in which no call panics.
+fn plain<V, E>(answer: Result<Vec<V>, GatherError<E>>) -> Result<Vec<V>, E> {
+    answer.map_err(|failure| match failure {
+        GatherError::Failed(error) => error,
+        GatherError::Panicked(panicked) => panic!("no call panics, got {panicked}"),
+    })
+}
+
 /// Item `i` sleeps `ticks[i]` ticks; answers the results, the ticks taken and the most in
 /// flight at once.
 async fn gathered(limit: usize, ticks: &[u32]) -> (Vec<usize>, Duration, usize) {
@@ -99,7 +114,7 @@ async fn gathered(limit: usize, ticks: &[u32]) -> (Vec<usize>, Duration, usize) 
         }
     })
     .await;
-    (results, start.elapsed(), in_flight.max())
+    (values(results), start.elapsed(), in_flight.max())
 }
 
 #[tokio::test(start_paused = true)]
@@ -129,7 +144,7 @@ async fn failures_are_results_and_the_others_carry_on() {
         if i % 2 == 1 { Err(i) } else { Ok(i) }
     })
     .await;
-    assert_eq!(results, [Ok(0), Err(1), Ok(2), Err(3), Ok(4)]);
+    assert_eq!(values(results), [Ok(0), Err(1), Ok(2), Err(3), Ok(4)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -151,7 +166,7 @@ async fn fail_fast_stops_everything_before_it_returns() {
         }
     })
     .await;
-    assert_eq!(failed, Err(1));
+    assert_eq!(plain(failed), Err(1));
     assert_eq!(start.elapsed(), TICK, "returned at the failure");
     // Read at once, with no time for a straggler to finish: `shutdown` waited for them all.
     assert_eq!(in_flight.now(), 0, "calls still running after the gather");
@@ -177,18 +192,18 @@ async fn fail_fast_starts_nothing_once_a_call_has_failed() {
         }
     })
     .await;
-    assert_eq!(failed, Err(0));
+    assert_eq!(plain(failed), Err(0));
     assert_eq!(*started.lock().expect("not poisoned"), [0, 1]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn fail_fast_without_a_failure_answers_everything_in_order() {
-    let results: Result<Vec<u32>, ()> = gather_fail_fast(nonzero(2), 0..5_u32, |i| async move {
+    let results = gather_fail_fast(nonzero(2), 0..5_u32, |i| async move {
         sleep(TICK * (5 - i)).await;
-        Ok(i * 10)
+        Ok::<_, ()>(i * 10)
     })
     .await;
-    assert_eq!(results, Ok(vec![0, 10, 20, 30, 40]));
+    assert_eq!(plain(results), Ok(vec![0, 10, 20, 30, 40]));
 }
 
 #[tokio::test(start_paused = true)]
@@ -207,10 +222,52 @@ async fn dropping_a_gather_stops_its_calls() {
 }
 
 #[tokio::test(start_paused = true)]
-#[should_panic(expected = "call 2 is a bug")]
-async fn a_panicking_call_panics_the_gather() {
-    gather(nonzero(2), 0..4_u32, |i| async move {
-        assert_ne!(i, 2, "call 2 is a bug");
+async fn a_panicking_call_is_its_own_result_and_the_others_carry_on() {
+    let results = gather(nonzero(2), 0..4_u32, |i| async move {
+        sleep(TICK).await;
+        assert!(i != 2, "call 2 is a bug");
+        i
     })
     .await;
+    let answers: Vec<Result<u32, (usize, Option<&str>)>> = results
+        .iter()
+        .map(|result| match result {
+            Ok(value) => Ok(*value),
+            Err(panicked) => Err((panicked.index(), panicked.message())),
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [Ok(0), Ok(1), Err((2, Some("call 2 is a bug"))), Ok(3)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_stops_at_a_panic_as_at_a_failure() {
+    let in_flight = Arc::new(InFlight::default());
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let (counter, log) = (Arc::clone(&in_flight), Arc::clone(&started));
+    let start = Instant::now();
+    // As in `fail_fast_starts_nothing_once_a_call_has_failed`, but item 0 panics: its place
+    // is given back while the panic unwinds, and must not go to item 2 either.
+    let failed = gather_fail_fast(nonzero(2), 0..5_u32, move |i| {
+        let (counter, log) = (Arc::clone(&counter), Arc::clone(&log));
+        async move {
+            log.lock().expect("not poisoned").push(i);
+            if i == 0 {
+                counter.hold(TICK).await;
+                panic!("call 0 is a bug");
+            }
+            counter.hold(Duration::from_hours(1)).await;
+            Ok::<_, ()>(i)
+        }
+    })
+    .await;
+    let Err(GatherError::Panicked(panicked)) = failed else {
+        panic!("the panic is the failure, got {failed:?}");
+    };
+    assert_eq!(panicked.to_string(), "item 0 panicked: call 0 is a bug");
+    assert_eq!(start.elapsed(), TICK, "returned at the panic");
+    assert_eq!(in_flight.now(), 0, "calls still running after the gather");
+    assert_eq!(*started.lock().expect("not poisoned"), [0, 1]);
 }

@@ -68,12 +68,51 @@ async fn a_failing_job_leaves_the_others_running() {
 }
 
 #[tokio::test(start_paused = true)]
-#[should_panic(expected = "job 2 is a bug")]
-async fn a_panicking_job_panics_the_caller() {
-    worker_pool::run(workers(2), 0..4_u64, |id| async move {
-        assert_ne!(id, 2, "job 2 is a bug");
+async fn a_panicking_job_is_its_own_result_and_its_worker_carries_on() {
+    let start = Instant::now();
+    let done = worker_pool::run_catching(workers(2), 0..6_u64, |id| async move {
+        sleep(TICK).await;
+        assert!(id % 3 != 1, "job {id} is a bug");
+        id
     })
     .await;
+    let mut answers: Vec<Result<u64, String>> = done
+        .into_iter()
+        .map(|result| result.map_err(|panicked| panicked.to_string()))
+        .collect();
+    answers.sort_unstable();
+    let panicked = |id| format!("item {id} panicked: job {id} is a bug");
+    assert_eq!(
+        answers,
+        [
+            Ok(0),
+            Ok(2),
+            Ok(3),
+            Ok(5),
+            Err(panicked(1)),
+            Err(panicked(4))
+        ]
+    );
+    // Three rounds of two: a worker that died with its job would leave the other to run the
+    // rest alone, in more rounds.
+    assert_eq!(start.elapsed(), 3 * TICK);
+}
+
+#[tokio::test(start_paused = true)]
+#[should_panic(expected = "job 2 is a bug")]
+async fn run_raises_a_panic_again_once_every_job_has_run() {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&finished);
+    let pool = tokio::spawn(worker_pool::run(workers(2), 0..4_u64, move |id| {
+        let counter = Arc::clone(&counter);
+        async move {
+            assert_ne!(id, 2, "job 2 is a bug");
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    }));
+    let raised = pool.await.expect_err("the pool panics");
+    assert_eq!(finished.load(Ordering::SeqCst), 3, "the other jobs ran");
+    std::panic::resume_unwind(raised.into_panic());
 }
 
 #[tokio::test(start_paused = true)]

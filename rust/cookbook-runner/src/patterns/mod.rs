@@ -134,6 +134,18 @@ pub fn requested<T>(
     }
 }
 
+/// The payload of a panic that a case's input asks for (`jobs[i].panic`, `items[i].panic`). A
+/// type of its own, so that [`crate::quiet_requested_panics`] can tell such a panic from a bug
+/// without reading its message.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestedPanic;
+
+/// Panics as the input asked. The pattern under test catches the panic; the contract reports
+/// it by the job's id, so the payload says nothing more.
+fn panic_as_asked() -> ! {
+    std::panic::panic_any(RequestedPanic)
+}
+
 /// Builds benchmarks in unit tests as a bench request does.
 #[cfg(test)]
 pub(crate) fn build_bench(

@@ -8,11 +8,12 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cookbook::panicked::Panicked;
 use cookbook::work::{hex, work};
 use cookbook::worker_pool;
 use serde_json::{Value, json};
 
-use super::{Benchmark, BoxFuture, Measured, Ran, Run};
+use super::{Benchmark, BoxFuture, Measured, Ran, Run, panic_as_asked};
 use crate::Flavor;
 use crate::observe::Recorder;
 use crate::validate::{COST, FieldError, Object, Path, SAFE_INTEGER, SLEEP_MS};
@@ -26,6 +27,7 @@ struct Job {
     cost: u64,
     sleep_ms: u64,
     fail: bool,
+    panic: bool,
 }
 
 /// A job that was asked to fail.
@@ -56,7 +58,20 @@ impl Done {
     }
 }
 
-/// Sleeps without blocking the runtime, then computes `work(id, cost)`, then fails if asked.
+/// A job's answer: its own, or the pool's for a job that panicked, named by `ids`, the jobs'
+/// ids in the order they were given.
+fn to_json(done: &Result<Done, Panicked>, ids: &[u64]) -> Value {
+    match done {
+        Ok(done) => done.to_json(),
+        Err(panicked) => {
+            let id = ids[panicked.index()];
+            json!({ "id": id, "error": format!("job {id} panicked") })
+        }
+    }
+}
+
+/// Sleeps without blocking the runtime, then computes `work(id, cost)`, then panics or fails
+/// if asked (a panic wins).
 async fn perform(job: Job) -> Done {
     if job.sleep_ms > 0 {
         tokio::time::sleep(Duration::from_millis(job.sleep_ms)).await;
@@ -65,6 +80,9 @@ async fn perform(job: Job) -> Done {
     // thread for a fraction of a second. The module docs of `cookbook::worker_pool` say when a
     // production job moves such work to `spawn_blocking` or rayon.
     let value = work(job.id, job.cost);
+    if job.panic {
+        panic_as_asked();
+    }
     let value = if job.fail {
         Err(Failed { id: job.id })
     } else {
@@ -79,7 +97,7 @@ struct Input {
 }
 
 /// Validates in the documented order: `workers`, `jobs`, then each job in order (the job
-/// itself, its `id`, a duplicate `id`, `cost`, `sleepMs`, `fail`).
+/// itself, its `id`, a duplicate `id`, `cost`, `sleepMs`, `fail`, `panic`).
 fn validate(input: &Value) -> Result<Input, FieldError> {
     let root = Path::Input;
     let input = Object::new(root, input)?;
@@ -112,6 +130,7 @@ fn validate(input: &Value) -> Result<Input, FieldError> {
             cost: job.optional_int("cost", COST, 0)?,
             sleep_ms: job.optional_int("sleepMs", SLEEP_MS, 0)?,
             fail: job.optional_bool("fail", false)?,
+            panic: job.optional_bool("panic", false)?,
         });
     }
     Ok(Input { workers, jobs })
@@ -120,6 +139,7 @@ fn validate(input: &Value) -> Result<Input, FieldError> {
 /// Validates a case and returns its observed run.
 pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
     let Input { workers, jobs } = validate(input)?;
+    let ids: Vec<u64> = jobs.iter().map(|job| job.id).collect();
     Ok(Box::pin(async move {
         let recorder = Arc::new(Recorder::start());
         // The pool knows nothing of observation: the recorder wraps the job it is given.
@@ -130,9 +150,9 @@ pub(super) fn run(input: &Value) -> Result<Run, FieldError> {
                 async move { recorder.observe(job.id, perform(job)).await }
             }
         };
-        let done = worker_pool::run(workers, jobs, observed_job).await;
+        let done = worker_pool::run_catching(workers, jobs, observed_job).await;
         let observed = recorder.finish();
-        let results: Vec<Value> = done.iter().map(Done::to_json).collect();
+        let results: Vec<Value> = done.iter().map(|done| to_json(done, &ids)).collect();
         Ran::new(&json!({ "results": results }), &observed)
     }))
 }
@@ -169,6 +189,7 @@ pub(super) fn bench(size: u64, params: &Object<'_>) -> Result<Box<dyn Benchmark>
             cost,
             sleep_ms,
             fail: false,
+            panic: false,
         })
         .collect();
     Ok(Box::new(Bench {
@@ -190,7 +211,7 @@ impl Benchmark for Bench {
             let jobs = self.jobs.clone();
             // The bare job, unobserved: the benchmark times the pool, not the recorder.
             let start = Instant::now();
-            let done = worker_pool::run(self.workers, jobs, perform).await;
+            let done = worker_pool::run_catching(self.workers, jobs, perform).await;
             let elapsed = start.elapsed();
             let check = self_check(&done, self.jobs.len())?;
             Ok(Measured {
@@ -208,13 +229,14 @@ impl Benchmark for Bench {
 
 /// Every id from 0 to `size - 1` answered once with a value; the check is the number of
 /// results and the XOR of their values.
-fn self_check(done: &[Done], size: usize) -> Result<Value, String> {
+fn self_check(done: &[Result<Done, Panicked>], size: usize) -> Result<Value, String> {
     if done.len() != size {
         return Err(format!("{} results for {size} jobs", done.len()));
     }
     let mut seen = vec![false; size];
     let mut digest = 0;
     for result in done {
+        let result = result.as_ref().map_err(Panicked::to_string)?;
         let slot = usize::try_from(result.id)
             .ok()
             .and_then(|index| seen.get_mut(index));

@@ -1,17 +1,18 @@
-//! Scatter-gather: each item sleeps, computes its work and fails if asked; the calls run
-//! through `cookbook::fan_in::gather` or `gather_fail_fast`, observed by the recorder.
+//! Scatter-gather: each item sleeps, computes its work, and panics or fails if asked; the calls
+//! run through `cookbook::fan_in::gather` or `gather_fail_fast`, observed by the recorder.
 
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cookbook::fan_in::{gather, gather_fail_fast};
+use cookbook::fan_in::{GatherError, gather, gather_fail_fast};
+use cookbook::panicked::Panicked;
 use cookbook::work::{hex, work};
 use serde_json::{Value, json};
 
 use crate::observe::Recorder;
-use crate::patterns::{Ran, Run};
+use crate::patterns::{Ran, Run, panic_as_asked};
 use crate::validate::{COST, FieldError, Object, SLEEP_MS};
 
 const MAX_LIMIT: u32 = 10_000;
@@ -22,6 +23,7 @@ struct Item {
     cost: u64,
     sleep_ms: u64,
     fail: bool,
+    panic: bool,
 }
 
 /// An item that was asked to fail.
@@ -36,12 +38,21 @@ impl fmt::Display for Failed {
     }
 }
 
-/// Sleeps (a cancelled call stops here), computes `work(index, cost)`, then fails if asked.
+/// The contract's error for a call that panicked; the gather knows the call by its index.
+fn panicked(panicked: &Panicked) -> String {
+    format!("item {} panicked", panicked.index())
+}
+
+/// Sleeps (a cancelled call stops here), computes `work(index, cost)`, then panics or fails if
+/// asked (a panic wins).
 async fn call(index: u64, item: Item) -> Result<u64, Failed> {
     if item.sleep_ms > 0 {
         tokio::time::sleep(Duration::from_millis(item.sleep_ms)).await;
     }
     let value = work(index, item.cost);
+    if item.panic {
+        panic_as_asked();
+    }
     if item.fail {
         Err(Failed { index })
     } else {
@@ -56,7 +67,7 @@ struct Input {
 }
 
 /// Validates in the documented order: `limit`, `failFast`, `items`, then each item in order
-/// (the item itself, its `cost`, `sleepMs`, `fail`).
+/// (the item itself, its `cost`, `sleepMs`, `fail`, `panic`).
 fn validate(input: &Object<'_>) -> Result<Input, FieldError> {
     let limit = input.required_count("limit", MAX_LIMIT)?;
     let fail_fast = input.optional_bool("failFast", false)?;
@@ -71,6 +82,7 @@ fn validate(input: &Object<'_>) -> Result<Input, FieldError> {
                 cost: item.optional_int("cost", COST, 0)?,
                 sleep_ms: item.optional_int("sleepMs", SLEEP_MS, 0)?,
                 fail: item.optional_bool("fail", false)?,
+                panic: item.optional_bool("panic", false)?,
             })
         })
         .collect::<Result<_, FieldError>>()?;
@@ -109,8 +121,16 @@ pub(super) fn run(input: &Object<'_>) -> Result<Run, FieldError> {
         let observed = recorder.finish();
         let output = match gathered {
             Gathered::FailFast(Ok(values)) => results(values.into_iter().map(Ok)),
-            Gathered::FailFast(Err(failed)) => json!({ "failure": failed.to_string() }),
-            Gathered::All(done) => results(done),
+            Gathered::FailFast(Err(GatherError::Failed(failed))) => {
+                json!({ "failure": failed.to_string() })
+            }
+            Gathered::FailFast(Err(GatherError::Panicked(call))) => {
+                json!({ "failure": panicked(&call) })
+            }
+            Gathered::All(done) => results(done.into_iter().map(|done| match done {
+                Ok(result) => result.map_err(|failed| failed.to_string()),
+                Err(call) => Err(panicked(&call)),
+            })),
         };
         Ran::new(&output, &observed)
     }))
@@ -118,17 +138,17 @@ pub(super) fn run(input: &Object<'_>) -> Result<Run, FieldError> {
 
 /// What a gather returned, in the shape of the gather that returned it.
 enum Gathered {
-    FailFast(Result<Vec<u64>, Failed>),
-    All(Vec<Result<u64, Failed>>),
+    FailFast(Result<Vec<u64>, GatherError<Failed>>),
+    All(Vec<Result<Result<u64, Failed>, Panicked>>),
 }
 
 /// `{"results": [...]}`, one value or error per item, in input order.
-fn results(done: impl IntoIterator<Item = Result<u64, Failed>>) -> Value {
+fn results(done: impl IntoIterator<Item = Result<u64, String>>) -> Value {
     let results: Vec<Value> = done
         .into_iter()
         .map(|result| match result {
             Ok(value) => json!({ "value": hex(value) }),
-            Err(failed) => json!({ "error": failed.to_string() }),
+            Err(error) => json!({ "error": error }),
         })
         .collect();
     json!({ "results": results })
