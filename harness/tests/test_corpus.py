@@ -30,9 +30,9 @@ def exempt(impl: Implementation, entry: Entry) -> str | None:
 def answer_all(impl: Implementation) -> dict[str, Seen | None]:
     runners.ensure_built(impl)
     argv = impl.argv()
-    todo = [e for e in ENTRIES if exempt(impl, e) is None]
-    together = [e for e in todo if e.command == "run" and not e.alone]
-    alone = [e for e in todo if e.command == "bench" or e.alone]
+    applicable = [e for e in ENTRIES if exempt(impl, e) is None]
+    together = [e for e in applicable if e.command == "run" and not e.alone]
+    alone = [e for e in applicable if e.command == "bench" or e.alone]
     results: dict[str, Seen | None] = {e.name: None for e in ENTRIES}
     batch = corpus.run_batch(argv, together)
     if batch is None:

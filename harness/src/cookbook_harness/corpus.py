@@ -244,8 +244,8 @@ NOT_A_REQUEST: dict[str, str] = {
     "input-array": '{"pattern":"worker-pool","id":"x","input":[]}',
     "input-string": '{"pattern":"worker-pool","id":"x","input":"{}"}',
     "input-number": '{"pattern":"worker-pool","id":"x","input":1}',
-    "id-checked-before-pattern": '{"pattern":"no-such-pattern","id":7,"input":{}}',
-    "pattern-checked-before-input": '{"pattern":"no-such-pattern","id":"x","input":[]}',
+    "id-and-pattern-wrong": '{"pattern":"no-such-pattern","id":7,"input":{}}',
+    "pattern-and-input-wrong": '{"pattern":"no-such-pattern","id":"x","input":[]}',
 }
 
 
@@ -266,11 +266,11 @@ def wire() -> Iterator[Entry]:
         yield unusable(f"not-json/{name}", [raw(line)])
     for name, line_text in NOT_A_REQUEST.items():
         yield unusable(f"not-a-request/{name}", [text(line_text)])
-    yield unusable("too-deep/65", nested(65))
+    yield unusable(f"too-deep/{MAX_DEPTH + 1}", nested(MAX_DEPTH + 1))
     yield unusable("too-deep/1000", nested(1000))
     yield unusable("too-deep/100000", nested(100_000))
     yield unusable("too-deep/objects", [text('{"a":', 70), text("1"), text("}", 70)])
-    yield usable("deep/64", nested(64), Answer("deep", "ok"))
+    yield usable(f"deep/{MAX_DEPTH}", nested(MAX_DEPTH), Answer("deep", "ok"))
     # The longest line there may be is usable; one byte more is not, however valid its JSON.
     long_line = '{"pattern":"worker-pool","id":"long","input":{"workers":1,"jobs":[]},"p":"'
     filler = MAX_LINE - len(long_line) - len('"}')

@@ -5,6 +5,7 @@ Adding a language means adding one entry here (and its recipes to the justfile).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,15 +110,13 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
 
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 
-GO_RACE = Implementation(
+GO_RACE = dataclasses.replace(
+    BY_NAME["go"],
     name="go-race",
     label="Go (race detector)",
-    language="go",
-    cwd=ROOT / "go",
     build=(("go", "build", "-race", "-o", "bin/cookbook-runner-race", "./cmd/cookbook-runner"),),
     artifact=ROOT / "go/bin/cookbook-runner-race",
     command=(str(ROOT / "go/bin/cookbook-runner-race"),),
-    version=("go", "version"),
 )
 """The Go runner built with `-race`, run over every spec case by the harness's tests so that
 races are hunted on the cases the invariants judge: a race report on stderr, and the exit status

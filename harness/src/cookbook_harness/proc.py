@@ -44,7 +44,10 @@ class Completed:
 
     def describe(self) -> str:
         """One line that says what happened, for a report or an assertion message."""
-        cmd = " ".join(self.argv)
+        return f"`{' '.join(self.argv)}` {self.ending()}"
+
+    def ending(self) -> str:
+        """How the process ended, and the last lines of its stderr."""
         code = self.returncode
         if code is None:
             what = f"was killed after its {self.timeout:g} s timeout"
@@ -56,7 +59,7 @@ class Completed:
             what = f"exited with code {code}"
         tail = self.stderr.strip().splitlines()[-5:]
         stderr = (" | stderr: " + " / ".join(tail)) if tail else ""
-        return f"`{cmd}` {what}{stderr}"
+        return what + stderr
 
 
 class ToolMissingError(RuntimeError):

@@ -133,15 +133,11 @@ class Batch:
         if done is None:
             return "the runner was not started"
         if done.returncode != 0:
-            return f"after its answers the runner {_ending(done)}"
+            return f"after its answers the runner {done.ending()}"
         trace = stack_trace(done.stderr)
         if trace is not None:
             return f"the runner printed a stack trace on stderr: {trace}"
         return None
-
-
-def _ending(done: proc.Completed) -> str:
-    return done.describe().split("` ", 1)[-1]
 
 
 def stack_trace(stderr: str) -> str | None:
