@@ -23,13 +23,6 @@ func TestBenchRunsAllocateNothingPerItem(t *testing.T) {
 			}
 			return func() { runPool(t.Context(), in, nil) }
 		}},
-		{"rwlock-cache", map[string]any{"clients": json.Number("2"), "readPercent": json.Number("50"), "keys": json.Number("16")}, func(size int, params field.Object) func() {
-			in, err := benchCache(size, params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return func() { runCache(t.Context(), in, nil) }
-		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			allocs := func(size int) float64 { return testing.AllocsPerRun(20, tc.run(size, field.Of(tc.params))) }

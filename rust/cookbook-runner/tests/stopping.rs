@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 
 use crate::common::{case, command, wait_at_most};
 
+/// The second the contract gives a runner to stop, and one more for a loaded machine: a late
+/// stop is a liveness failure, so it gets tolerance, as in the harness's fault tests.
+const STOP_WITHIN: Duration = Duration::from_secs(2);
+
 /// Starts the runner with `args`, every stream piped.
 fn start(args: &[&str]) -> Child {
     command(args)
@@ -71,10 +75,7 @@ fn a_signal_stops_a_long_benchmark_within_a_second() {
         signal(&child, name);
         let (took, status) = wait_at_most(&mut child, Duration::from_secs(5));
         assert_eq!(status, Some(code), "SIG{name}");
-        assert!(
-            took < Duration::from_secs(1),
-            "SIG{name}: stopped after {took:?}"
-        );
+        assert!(took < STOP_WITHIN, "SIG{name}: stopped after {took:?}");
         assert_eq!(rest_of_stderr(&mut child), message);
         let mut stdout = String::new();
         std::io::Read::read_to_string(&mut child.stdout.take().expect("piped"), &mut stdout)
@@ -102,10 +103,7 @@ fn a_signal_stops_a_run_in_the_middle_of_a_case() {
         signal(&child, name);
         let (took, status) = wait_at_most(&mut child, Duration::from_secs(5));
         assert_eq!(status, Some(code), "SIG{name}");
-        assert!(
-            took < Duration::from_secs(1),
-            "SIG{name}: stopped after {took:?}"
-        );
+        assert!(took < STOP_WITHIN, "SIG{name}: stopped after {took:?}");
         assert_eq!(rest_of_stderr(&mut child), message);
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read standard output");
