@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { MAX_LINE_BYTES } from "../src/runner/lines.js";
 import { listAnswer, uvThreadpoolSize } from "../src/runner/list.js";
 import { patterns } from "../src/runner/patterns.js";
 import { answerCase } from "../src/runner/run.js";
@@ -33,7 +34,6 @@ const withExtra = (extra: string) => REQUEST.replace('"jobs":[]', `"jobs":[],"ex
 /** A request whose deepest array is at `depth`, the request object being depth 1. */
 const nestedTo = (depth: number) => withExtra("[".repeat(depth - 2) + "]".repeat(depth - 2));
 
-const LINE_LIMIT = 16 * 1024 * 1024;
 /** `REQUEST` padded with trailing spaces to exactly `size` bytes. */
 const paddedTo = (size: number) => REQUEST + " ".repeat(size - REQUEST.length);
 
@@ -411,7 +411,7 @@ describe("what a line is, and what JSON is", () => {
     ["a lone CR, which does not end a line", `${REQUEST}\r${REQUEST}\n`],
     ["U+2028 outside a string", `${REQUEST}\u2028`],
     ["U+0085 outside a string", `${REQUEST}\u0085`],
-    ["a line one byte over 16 MiB", paddedTo(LINE_LIMIT + 1)],
+    ["a line one byte over 16 MiB", paddedTo(MAX_LINE_BYTES + 1)],
   ];
   test("an unusable line exits 3, naming its line, whatever makes it unusable", async () => {
     const results = await fewAtATime(unusable, ([, input]) => runCli(["run"], input));
@@ -464,7 +464,7 @@ describe("what a line is, and what JSON is", () => {
   });
 
   test("a line of exactly 16 MiB is usable, its line end not counted", async () => {
-    const line = paddedTo(LINE_LIMIT);
+    const line = paddedTo(MAX_LINE_BYTES);
     const answered = await runAll(`${line}\r\n${line}`);
     assert.deepEqual(
       answered.map(({ status }) => status),

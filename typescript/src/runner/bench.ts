@@ -21,8 +21,8 @@ const MAX_REPEAT = 1_000;
 
 /**
  * The one request among the lines of standard input, which are not blank: there must be
- * exactly one, refused if it is not. `bench` reads them all before it runs anything, so that a
- * second request is refused, not ignored.
+ * exactly one, refused if it is not. `bench` reads on to a second request, if there is one,
+ * before it runs anything, so that a second request is refused, not ignored.
  */
 export function onlyRequest([first, second]: readonly Line[]): Line {
   if (first === undefined) {

@@ -97,11 +97,6 @@ function fail(error: unknown): void {
   exit(error instanceof Stopped ? error.stop : stopFor(error));
 }
 
-/** Standard input as bytes, split by the contract's rules, blank lines skipped. */
-function inputLines(): AsyncGenerator<Line, void, undefined> {
-  return readLines(process.stdin);
-}
-
 async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   if (rest.length > 0 || !(command === "list" || command === "run" || command === "bench")) {
@@ -116,7 +111,7 @@ async function main(args: readonly string[]): Promise<number> {
     case "run": {
       // Started with the first line: an empty run has no need of it.
       let engine: Engine | undefined;
-      for await (const line of inputLines()) {
+      for await (const line of readLines(process.stdin)) {
         engine ??= new Engine(skips);
         await answers.write(await engine.answer({ command, line }));
       }
@@ -124,7 +119,7 @@ async function main(args: readonly string[]): Promise<number> {
     }
     case "bench": {
       const found: Line[] = [];
-      for await (const line of inputLines()) {
+      for await (const line of readLines(process.stdin)) {
         if (found.push(line) === 2) break;
       }
       const line = onlyRequest(found);
