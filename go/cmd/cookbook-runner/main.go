@@ -45,7 +45,7 @@ func exitOnSignal(stdout *lineWriter) {
 		if <-signals == syscall.SIGINT {
 			message, code = "error: interrupted by SIGINT", protocol.ExitInterrupted
 		}
-		stdout.stop(patience)
+		stdout.stop()
 		fmt.Fprintln(os.Stderr, message)
 		os.Exit(code)
 	}()
@@ -69,7 +69,7 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 // stop waits for the Write in progress, if any, and keeps any other from starting. A Write
 // blocked for longer than patience has a reader that stopped reading, which will not see the
 // end of that line either way, so stop gives up waiting rather than keep the process alive.
-func (l *lineWriter) stop(patience time.Duration) {
+func (l *lineWriter) stop() {
 	select {
 	case l.turn <- struct{}{}:
 	case <-time.After(patience):

@@ -30,32 +30,28 @@ type benchAnswer struct {
 // so that a second request is reported as unusable instead of being silently ignored.
 func (r *Runner) bench(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := newLines(stdin)
-	unusable := func(n int, err error) int {
-		fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
-		return ExitBadInput
-	}
 	line, err := in.next()
 	if err == io.EOF {
 		err = errors.New("expected one bench request, got none")
 	}
 	if err != nil {
-		return unusable(in.n, err)
+		return unusable(stderr, in.n, err)
 	}
 	n := in.n
 	// Decoded before the next read, which reuses the line's bytes.
 	req, err := decodeRequest(line)
 	if err != nil {
-		return unusable(n, err)
+		return unusable(stderr, n, err)
 	}
 	if _, err := in.next(); err != io.EOF {
 		if err == nil {
 			err = errors.New("expected one bench request, got another; run one bench per process")
 		}
-		return unusable(in.n, err)
+		return unusable(stderr, in.n, err)
 	}
 	b, err := r.lookupBench(req)
 	if err != nil {
-		return unusable(n, err)
+		return unusable(stderr, n, err)
 	}
 
 	ans, err := measure(ctx, b, req)

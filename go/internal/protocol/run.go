@@ -33,13 +33,11 @@ func (r *Runner) run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 			return ExitOK
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "error: line %d: %v\n", in.n, err)
-			return ExitBadInput
+			return unusable(stderr, in.n, err)
 		}
 		ans, err := r.Handle(ctx, line)
 		if err != nil {
-			fmt.Fprintf(stderr, "error: line %d: %v\n", in.n, err)
-			return ExitBadInput
+			return unusable(stderr, in.n, err)
 		}
 		if err := writeLine(stdout, ans); err != nil {
 			return writeFailed(stderr, fmt.Sprintf("the answer to line %d", in.n), err)
@@ -131,6 +129,12 @@ func writeLine(w io.Writer, v any) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// unusable reports input unusable as a whole, at line n, and returns the exit code.
+func unusable(stderr io.Writer, n int, err error) int {
+	fmt.Fprintf(stderr, "error: line %d: %v\n", n, err)
+	return ExitBadInput
 }
 
 // writeFailed reports a write to stdout that failed, and returns the exit code. Once SIGPIPE
