@@ -136,6 +136,8 @@ def _bench(case: LimiterInput) -> Measured:
 
 def _decide(schedule: Schedule, arrivals: Sequence[int]) -> list[int]:
     """The wait in ticks for each arrival, 0 for an admission."""
+    # map calls the bound method without a Python-level loop body: inside the measured region,
+    # the decisions are the only work.
     return list(map(schedule.decide, arrivals))
 
 
