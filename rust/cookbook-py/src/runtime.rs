@@ -52,8 +52,7 @@ pub(crate) fn block_on<F: Future>(runtime: &Runtime, future: F) -> PyResult<F::O
             if let Ok(output) = tokio::time::timeout(SIGNALS_EVERY, &mut future).await {
                 return Ok(output);
             }
-            // Does nothing outside the main thread, where Python runs no handler. (A closure: the
-            // method itself is not general enough over the token's lifetime.)
+            // Does nothing outside the main thread, where Python runs no handler.
             #[expect(
                 clippy::redundant_closure_for_method_calls,
                 reason = "`Python::check_signals` does not take a token of every lifetime"

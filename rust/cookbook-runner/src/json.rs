@@ -7,7 +7,7 @@
 //! `arbitrary_precision` it refuses `1e400` outright. With that feature on, a number reaches a
 //! custom `Deserialize` as a map under a private key, so a visitor cannot count depth or refuse
 //! duplicates without relying on it. This reader builds the same `Value` (numbers keep every
-//! digit, through `arbitrary_precision`), and the validation of fields reads it as before.
+//! digit, through `arbitrary_precision`), so the validation of fields reads a `Value` like any other.
 
 use std::fmt;
 
