@@ -89,6 +89,21 @@ def reference_output(pattern: str, inp: dict[str, Any]) -> dict[str, Any] | None
         return {
             "decisions": reference.sliding_window(inp["limit"], inp["windowMs"], inp["arrivalsMs"])
         }
+    if pattern == "producer-consumer":
+        return {"results": reference.producer_consumer_results(inp)}
+    if pattern == "pipeline":
+        return reference.pipeline_output(inp)
+    if pattern == "priority-queue":
+        return reference.priority_queue_output(inp)
+    if pattern == "batching":
+        batches = reference.batching_decide(
+            inp["maxSize"], inp["maxWaitMs"], inp["items"], inp.get("endMs")
+        )
+        if inp["mode"] == "live":
+            batches = [{"ids": b["ids"], "reason": b["reason"]} for b in batches]
+        return {"batches": batches}
+    if pattern == "pub-sub":
+        return reference.pub_sub_output(inp)
     return None
 
 

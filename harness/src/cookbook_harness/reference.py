@@ -3,6 +3,7 @@ values and the digests that runners report from `bench` before their times are t
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable
 from functools import cache
@@ -143,6 +144,200 @@ def many_tasks_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
     return {"count": size}
 
 
+def _item_result(item: dict[str, Any], noun: str = "item") -> dict[str, Any]:
+    if item.get("fail", False):
+        return {"id": item["id"], "error": f"{noun} {item['id']} failed"}
+    return {"id": item["id"], "value": to_hex(work(item["id"], item.get("cost", 0)))}
+
+
+def producer_consumer_results(case_input: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_item_result(i) for p in case_input["producers"] for i in p["items"]]
+
+
+@cache
+def _xor_work(size: int, cost: int) -> str:
+    digest = 0
+    for i in range(size):
+        digest ^= work(i, cost)
+    return to_hex(digest)
+
+
+def producer_consumer_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    return {"count": size, "digest": _xor_work(size, int(params["cost"]))}
+
+
+def pipeline_value(item_id: int, stages: list[dict[str, Any]]) -> int:
+    value = item_id
+    for s, stage in enumerate(stages):
+        value = work(value ^ (s + 1), stage.get("cost", 0))
+    return value
+
+
+def pipeline_output(case_input: dict[str, Any]) -> dict[str, Any]:
+    """Results in input order; or the one failure, when an item fails."""
+    for item in case_input["items"]:
+        if "failAt" in item:
+            return {"failed": {"id": item["id"], "stage": item["failAt"]}}
+    stages = case_input["stages"]
+    return {
+        "results": [
+            {"id": i["id"], "value": to_hex(pipeline_value(i["id"], stages))}
+            for i in case_input["items"]
+        ]
+    }
+
+
+@cache
+def _pipeline_digest(size: int, stages: int, cost: int) -> str:
+    digest = 0
+    for i in range(size):
+        digest ^= pipeline_value(i, [{"cost": cost}] * stages)
+    return to_hex(digest)
+
+
+def pipeline_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    return {"count": size, "digest": _pipeline_digest(size, params["stages"], params["cost"])}
+
+
+def priority_queue_output(case_input: dict[str, Any]) -> dict[str, Any]:
+    """A discrete-event run in whole milliseconds, computing taking no time.
+
+    Determined when no worker goes idle at an instant at which several jobs are pushed."""
+    workers, budget = case_input["workers"], case_input["maxAttempts"]
+    jobs = case_input["jobs"]
+    arrivals = deque((j.get("arriveMs", 0), n) for n, j in enumerate(jobs))
+    heap: list[tuple[int, int, int, int]] = []  # (priority, seq, job index, attempt)
+    seq = 0
+    busy: list[tuple[int, int, int, int]] = []  # (ends at, worker, job index, attempt)
+    started: list[int] = []
+    results: dict[int, dict[str, Any]] = {}
+    now = 0
+    while arrivals or heap or busy:
+        # Attempts ending now re-push before arrivals at the same instant are pushed.
+        for end, w, n, attempt in sorted(b for b in busy if b[0] <= now):
+            busy.remove((end, w, n, attempt))
+            job = jobs[n]
+            if attempt <= job.get("failAttempts", 0):
+                if attempt < budget:
+                    heapq.heappush(heap, (job["priority"] + attempt, seq, n, attempt + 1))
+                    seq += 1
+                else:
+                    results[n] = {
+                        "id": job["id"],
+                        "error": f"job {job['id']} failed after {attempt} attempt"
+                        + ("s" if attempt > 1 else ""),
+                        "attempts": attempt,
+                    }
+            else:
+                value = to_hex(work(job["id"], job.get("cost", 0)))
+                results[n] = {"id": job["id"], "value": value, "attempts": attempt}
+        while arrivals and arrivals[0][0] <= now:
+            n = arrivals.popleft()[1]
+            heapq.heappush(heap, (jobs[n]["priority"], seq, n, 1))
+            seq += 1
+        for w in range(workers):
+            if heap and all(b[1] != w for b in busy):
+                _, _, n, attempt = heapq.heappop(heap)
+                started.append(jobs[n]["id"])
+                busy.append((now + jobs[n].get("sleepMs", 0), w, n, attempt))
+        times = [b[0] for b in busy] + ([arrivals[0][0]] if arrivals else [])
+        if not times:
+            break
+        now = min(times)
+    return {"results": [results[n] for n in range(len(jobs))], "started": started}
+
+
+def priority_queue_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    return {"count": size, "digest": _xor_work(size, int(params["cost"]))}
+
+
+def batching_decide(
+    max_size: int, max_wait: int, items: list[dict[str, Any]], end: int | None
+) -> list[dict[str, Any]]:
+    """Batches by size or by time, whichever first; a due batch flushes before an arrival at
+    the same instant is added."""
+    out: list[dict[str, Any]] = []
+    batch: list[int] = []
+    opened = 0
+    for item in items:
+        t = item["atMs"]
+        if batch and opened + max_wait <= t:
+            out.append({"ids": batch, "flushMs": opened + max_wait, "reason": "due"})
+            batch = []
+        if not batch:
+            opened = t
+        batch.append(item["id"])
+        if len(batch) == max_size:
+            out.append({"ids": batch, "flushMs": t, "reason": "full"})
+            batch = []
+    if end is None:
+        end = items[-1]["atMs"] if items else 0
+    if batch:
+        if opened + max_wait <= end:
+            out.append({"ids": batch, "flushMs": opened + max_wait, "reason": "due"})
+        else:
+            out.append({"ids": batch, "flushMs": end, "reason": "end"})
+    return out
+
+
+def batching_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    per_ms = params["perMs"]
+    items = [{"id": i, "atMs": i // per_ms} for i in range(size)]
+    batches = batching_decide(params["maxSize"], params["maxWaitMs"], items, None)
+    digest = sum(b["flushMs"] * 65536 + len(b["ids"]) for b in batches) & MASK
+    return {"count": size, "batches": len(batches), "digest": to_hex(digest)}
+
+
+def pub_sub_output(case_input: dict[str, Any]) -> dict[str, Any]:
+    """What each subscriber receives when a paused subscriber is the only one that falls behind:
+    a live subscriber is taken to keep up, a paused one keeps the newest `bufferSize` messages."""
+    size = case_input["bufferSize"]
+    subs = {s["id"]: s for s in case_input["subscribers"]}
+    received: dict[int, list[int]] = {k: [] for k in subs}
+    missed = dict.fromkeys(subs, 0)
+    held: dict[int, deque[int]] = {k: deque() for k in subs}
+    paused = {k for k, s in subs.items() if s.get("paused", False)}
+    subscribed: set[int] = set()
+
+    def release(k: int) -> None:
+        received[k].extend(held[k])
+        held[k].clear()
+
+    for op in case_input["script"]:
+        if op["op"] == "subscribe":
+            subscribed.add(op["subscriber"])
+        elif op["op"] == "unsubscribe":
+            subscribed.discard(op["subscriber"])
+        elif op["op"] == "resume":
+            paused.discard(op["subscriber"])
+            release(op["subscriber"])
+        else:
+            for k in sorted(subscribed):
+                if subs[k]["topic"] != op["topic"]:
+                    continue
+                if k in paused:
+                    if len(held[k]) == size:
+                        held[k].popleft()
+                        missed[k] += 1
+                    held[k].append(op["id"])
+                else:
+                    received[k].append(op["id"])
+    for k in subs:
+        release(k)
+    return {
+        "subscribers": [
+            {"id": s["id"], "received": received[s["id"]], "missed": missed[s["id"]]}
+            for s in case_input["subscribers"]
+        ]
+    }
+
+
+def pub_sub_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    subscribers = params["subscribers"]
+    digest = (size * (size - 1) // 2 * subscribers) & MASK
+    return {"count": size, "delivered": size * subscribers, "digest": to_hex(digest)}
+
+
 BENCH_CHECKS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
     "many-tasks": many_tasks_check,
     "worker-pool": worker_pool_check,
@@ -150,5 +345,10 @@ BENCH_CHECKS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
     "rwlock-cache": rwlock_cache_check,
     "token-bucket": token_bucket_check,
     "sliding-window": sliding_window_check,
+    "producer-consumer": producer_consumer_check,
+    "pipeline": pipeline_check,
+    "priority-queue": priority_queue_check,
+    "batching": batching_check,
+    "pub-sub": pub_sub_check,
 }
 """What a runner's `bench` answer must report in `check`, per pattern."""
