@@ -13,9 +13,7 @@ MS = 1_000_000
 def judge(
     inp: dict[str, Any], observed: dict[str, Any], *checks: dict[str, Any], output: Any = None
 ) -> list[str]:
-    return check_case(
-        Case("x", "t", "Catches nothing.", inp, {}, {}, list(checks)), observed, output
-    )
+    return check_case(Case("x", "t", "Catches nothing.", inp, {}, {}, checks), observed, output)
 
 
 # One producer puts items 0..3 into a queue of 2; one consumer takes each 10 ms after the last.
@@ -53,7 +51,7 @@ def pc(items: list[dict[str, int]], inp: dict[str, Any] = PC) -> dict[str, Any]:
 
 
 def test_a_bounded_fifo_queue_passes() -> None:
-    checks = [
+    checks: list[dict[str, Any]] = [
         {"check": "each-item-consumed-once"},
         {"check": "queue-within-capacity", "limit": 2},
         {"check": "taken-in-discipline-order"},

@@ -13,13 +13,11 @@ MS = 1_000_000
 def judge(
     inp: dict[str, Any], observed: dict[str, Any], *checks: dict[str, Any], output: Any = None
 ) -> list[str]:
-    return check_case(
-        Case("x", "t", "Catches nothing.", inp, {}, {}, list(checks)), observed, output
-    )
+    return check_case(Case("x", "t", "Catches nothing.", inp, {}, {}, checks), observed, output)
 
 
 # Items at 0, 10 and 200 ms, batches of at most 2, due 100 ms after their first item, end at 220.
-LIVE = {
+LIVE: dict[str, Any] = {
     "mode": "live",
     "maxSize": 2,
     "maxWaitMs": 100,
@@ -89,7 +87,7 @@ def test_a_stalled_batch_flushed_only_at_the_end_is_caught() -> None:
 
 
 # Subscribers 0 and 1 on topic "t"; 1 unsubscribes after message 1.
-PS = {
+PS: dict[str, Any] = {
     "policy": "block",
     "bufferSize": 2,
     "subscribers": [{"id": 0, "topic": "t"}, {"id": 1, "topic": "t"}],
@@ -125,7 +123,7 @@ def out(**received: tuple[list[int], int]) -> dict[str, Any]:
     }
 
 
-PS_CHECKS = [
+PS_CHECKS: list[dict[str, Any]] = [
     {"check": "delivered-while-subscribed"},
     {"check": "buffers-within-size", "limit": 2},
     {"check": "streams-ended"},

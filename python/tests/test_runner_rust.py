@@ -1,5 +1,6 @@
-"""The `rust` variant's own plumbing: the advice when the extension is missing, and fan-in, which
-the extension does not expose, listed with a reason for each of its cases.
+"""The `rust` variant's own plumbing: the advice when the extension is missing, and the patterns
+the extension does not expose (fan-in, the queues, batching, pub-sub), listed with a reason for
+each of their cases.
 
 Its answers to the spec's cases are checked with the other variants' (test_spec_*.py).
 """
@@ -49,6 +50,16 @@ def test_without_the_extension_the_other_variants_still_run() -> None:
     assert json.loads(done.stdout)["implementation"] == "python-threads"
 
 
+# The patterns the extension does not expose at all, and the first field each reads.
+NOT_EXPOSED = {
+    "producer-consumer": "capacity",
+    "pipeline": "stages",
+    "priority-queue": "workers",
+    "batching": "mode",
+    "pub-sub": "policy",
+}
+
+
 def test_every_fan_in_case_is_skipped_and_one_of_the_worker_pool() -> None:
     impl = implementation("rust")
     assert impl.name == "python-rust"
@@ -58,7 +69,8 @@ def test_every_fan_in_case_is_skipped_and_one_of_the_worker_pool() -> None:
         reason.startswith("cookbook_rs does not expose fan-in")
         for reason in impl.skips["fan-in"].values()
     )
-    assert {slug for slug, skips in impl.skips.items() if skips} == {"fan-in", "worker-pool"}
+    skipping = {slug for slug, skips in impl.skips.items() if skips}
+    assert skipping == {"fan-in", "worker-pool", *NOT_EXPOSED}
     assert set(impl.skips["worker-pool"]) == {"panicking-jobs"}
     assert protocol.describe(impl)["patterns"]["fan-in"] == {"skip": impl.skips["fan-in"]}
 
@@ -82,3 +94,19 @@ def test_a_fan_in_request_that_is_not_skipped_is_refused_at_op() -> None:
     assert answer["error"]["message"].startswith("op is not available in python-rust")
     bench = {"pattern": "fan-in", "size": 10, "params": {"op": "merge", "sources": 4}}
     assert protocol.bench(impl, [json.dumps(bench).encode()])["status"] == "error"
+
+
+@pytest.mark.parametrize(("slug", "field"), NOT_EXPOSED.items())
+def test_every_case_of_a_pattern_not_exposed_is_skipped_and_a_new_one_refused(
+    slug: str, field: str
+) -> None:
+    impl = implementation("rust")
+    assert set(impl.skips[slug]) == {case.id for case in load_spec(slug).cases}
+    assert all(
+        reason.startswith("cookbook_rs does not expose") for reason in impl.skips[slug].values()
+    )
+    answer = protocol.answer(impl, {"pattern": slug, "id": "a-new-case", "input": {}})
+    assert answer["error"]["field"] == field
+    assert answer["error"]["message"].startswith(f"{field} is not available in python-rust")
+    bench = {"pattern": slug, "size": 10, "params": {}}
+    assert protocol.bench(impl, [json.dumps(bench).encode()])["error"]["field"] == f"params.{field}"

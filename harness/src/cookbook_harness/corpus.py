@@ -585,7 +585,8 @@ PATTERNS: tuple[PatternFields, ...] = (
             Field(("callers",), "integer", 1, 1000),
             Field(("requestsPerCaller",), "integer", 0, 10_000),
         ),
-    ),    PatternFields(
+    ),
+    PatternFields(
         "producer-consumer",
         {
             "capacity": 2,

@@ -5,7 +5,7 @@ order, so the first problem raised is the one the contract says to report. Every
 path, the rule and what was received: `workers must be an integer from 1 to 10000, got 0`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -81,6 +81,10 @@ class Fields:
         value = self._get(key, f"an integer from {low} to {high}", default)
         return integer_at(value, self.at(key), low, high)
 
+    def optional_integer(self, key: str, low: int, high: int) -> int | None:
+        """An integer from `low` to `high`, or None when the field is absent."""
+        return self.integer(key, low, high) if key in self._values else None
+
     def boolean(self, key: str, default: bool | None = None) -> bool:
         """`true` or `false`; required unless a `default` is given."""
         path, value = self.at(key), self._get(key, "a boolean", default)
@@ -91,6 +95,13 @@ class Fields:
     def array(self, key: str, most: int | None = None) -> list[object]:
         """A required array, of at most `most` elements if given."""
         return array_at(self._get(key, "an array", None), self.at(key), most)
+
+    def objects(self, key: str, most: int | None = None) -> Iterator["Fields"]:
+        """A required array (of at most `most` elements), checked now; then each element, read
+        as an object through its own `Fields` (`jobs[2]`) only when the iteration reaches it, so
+        that whatever is wrong with one element is reported before anything after it is read."""
+        path, values = self.at(key), self.array(key, most)
+        return (Fields(value, f"{path}[{index}]") for index, value in enumerate(values))
 
     def string(self, key: str) -> str:
         """A required string."""
@@ -133,3 +144,27 @@ class Fields:
         if default is None:
             raise FieldError(self.at(key), f"{self.at(key)} is required: {rule}")
         return default
+
+
+class Unique:
+    """A field whose values must differ across a list (or several lists: item ids across every
+    producer's items): the second occurrence is the one reported, naming where the first is."""
+
+    def __init__(self) -> None:
+        self._first: dict[Hashable, str] = {}
+
+    def check(self, fields: Fields, key: str, value: Hashable) -> None:
+        """Refuse `value`, read from `fields`' `key`, if an earlier object held it already."""
+        if value in self._first:
+            fields.reject(key, f"must be unique, got {value} again (first at {self._first[value]})")
+        self._first[value] = fields.path
+
+
+def not_earlier(path: str, value: int, previous_path: str, previous: int, what: str) -> None:
+    """Refuse a time at `path` earlier than the one before it, at `previous_path`: `what` says
+    why the times are in order (`arrivals are in time order`)."""
+    if value < previous:
+        raise FieldError(
+            path,
+            f"{path} must not be earlier than {previous_path} ({previous}): {what}, got {value}",
+        )

@@ -11,6 +11,7 @@ The wrapper runs inside the pool's worker, so the recorder's slot is taken after
 and given back before it: `startNs` and `endNs` lie within the time the job held its worker.
 """
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -46,6 +47,19 @@ class Clock:
 
     def now(self) -> int:
         return time.perf_counter_ns() - self._origin
+
+    async def sleep_until(self, ns: int) -> None:
+        """Sleep on the event loop until `ns` on this clock, for a case's times (an arrival at
+        `atMs`). A timer may fire a little early and a float of seconds cannot carry every
+        nanosecond, while the stamps taken after it must not be early: the clock is read again.
+        (This waits for a time, not for another task, so there is no event to wait on.)"""
+        while (left := ns - self.now()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left / 1e9)
+
+    def sleep_until_blocking(self, ns: int) -> None:
+        """`sleep_until` on this thread."""
+        while (left := ns - self.now()) > 0:
+            time.sleep(left / 1e9)
 
 
 class Recorder:

@@ -70,6 +70,22 @@ class Pattern(Generic[In]):
     """Run the benchmark input once, timed and not observed; raise `SelfCheckFailed` if wrong."""
 
 
+def unavailable(field: str, reason: str) -> Pattern[NoReturn]:
+    """A pattern that a variant lists without implementing it, so that `list` reports the reason
+    of each of its cases from skips.json, as the harness expects of a runner that skips cases. A
+    request that is not skipped (a bench, a case the spec gained since) is refused at `field`, the
+    first the pattern reads, before anything runs: `<field> <reason>`."""
+
+    def refuse(*args: object) -> NoReturn:
+        # `validate` gets the input's fields, `bench_input` the bench's `params` as well: the
+        # path is the field's within whichever it was.
+        fields = next((arg for arg in args if isinstance(arg, Fields)), None)
+        path = fields.at(field) if fields is not None else field
+        raise FieldError(path, f"{path} {reason}")
+
+    return Pattern(validate=refuse, run=refuse, bench_input=refuse, bench=refuse)
+
+
 @dataclass(frozen=True)
 class Benchmark(Generic[BenchIn]):
     """A benchmark-only workload: `bench` measures it as it does a pattern, but it has no spec and

@@ -12,8 +12,13 @@ from importlib.resources import files
 from typing import Any
 
 from cookbook.runner import (
+    batching,
     fan_in,
     many_tasks,
+    pipeline,
+    priority_queue,
+    producer_consumer,
+    pub_sub,
     runtime,
     rust,
     rwlock_cache,
@@ -30,6 +35,11 @@ TABLES: dict[str, dict[str, Pattern[Any]]] = {
         "rwlock-cache": rwlock_cache.ASYNCIO,
         "token-bucket": token_bucket.ASYNCIO,
         "sliding-window": sliding_window.ASYNCIO,
+        "producer-consumer": producer_consumer.ASYNCIO,
+        "pipeline": pipeline.ASYNCIO,
+        "priority-queue": priority_queue.ASYNCIO,
+        "batching": batching.ASYNCIO,
+        "pub-sub": pub_sub.ASYNCIO,
     },
     "threads": {
         "worker-pool": worker_pool.THREADS,
@@ -37,6 +47,11 @@ TABLES: dict[str, dict[str, Pattern[Any]]] = {
         "rwlock-cache": rwlock_cache.THREADS,
         "token-bucket": token_bucket.THREADS,
         "sliding-window": sliding_window.THREADS,
+        "producer-consumer": producer_consumer.THREADS,
+        "pipeline": pipeline.THREADS,
+        "priority-queue": priority_queue.THREADS,
+        "batching": batching.THREADS,
+        "pub-sub": pub_sub.THREADS,
     },
     # The Rust patterns through the extension cookbook_rs (rust/cookbook-py), from Python threads.
     "rust": rust.PATTERNS,

@@ -17,8 +17,7 @@ before anything runs.
 import importlib
 from typing import Any, NoReturn
 
-from cookbook.runner.fields import FieldError
-from cookbook.runner.protocol import Pattern
+from cookbook.runner.protocol import Pattern, unavailable
 from cookbook.runner.rust import limiters, rwlock_cache, worker_pool
 
 BUILD = "just build-py-ext"
@@ -35,28 +34,25 @@ def require_extension() -> None:
         ) from None
 
 
-def _fan_in_not_exposed(*_: object) -> NoReturn:
-    """`cookbook_rs` does not expose fan-in. The pattern is listed all the same, so that `list`
-    reports each case's reason from skips.json, as the harness expects of a language that skips
-    cases; a fan-in request that is not skipped is refused, at `op`, before anything runs."""
-    raise FieldError(
-        "op",
-        "op is not available in python-rust: cookbook_rs exposes the worker pool, the cache and "
-        "the rate limiters, not fan-in",
+def _not_exposed(field: str, pattern: str) -> Pattern[NoReturn]:
+    """A pattern `cookbook_rs` does not expose, listed all the same (see `protocol.unavailable`)
+    and refused at `field`, its first, if a request of it is not skipped."""
+    return unavailable(
+        field,
+        "is not available in python-rust: cookbook_rs exposes the worker pool, the cache and the "
+        f"rate limiters, not {pattern}",
     )
 
 
-FAN_IN: Pattern[NoReturn] = Pattern(
-    validate=_fan_in_not_exposed,
-    run=_fan_in_not_exposed,
-    bench_input=_fan_in_not_exposed,
-    bench=_fan_in_not_exposed,
-)
-
 PATTERNS: dict[str, Pattern[Any]] = {
     "worker-pool": worker_pool.PATTERN,
-    "fan-in": FAN_IN,
+    "fan-in": _not_exposed("op", "fan-in"),
     "rwlock-cache": rwlock_cache.PATTERN,
     "token-bucket": limiters.TOKEN_BUCKET,
     "sliding-window": limiters.SLIDING_WINDOW,
+    "producer-consumer": _not_exposed("capacity", "the producer-consumer queue"),
+    "pipeline": _not_exposed("stages", "the pipeline"),
+    "priority-queue": _not_exposed("workers", "the priority queue"),
+    "batching": _not_exposed("mode", "the batcher"),
+    "pub-sub": _not_exposed("policy", "the publish-subscribe bus"),
 }
