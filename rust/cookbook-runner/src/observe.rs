@@ -54,6 +54,55 @@ impl Clock {
     pub fn now_ns(&self) -> u64 {
         nanos(self.origin.elapsed())
     }
+
+    /// Awaits `future`, reading the clock just before it is first polled and just after it
+    /// is ready: around a put or a get, say.
+    pub async fn around<T>(&self, future: impl Future<Output = T>) -> (T, Span) {
+        let start_ns = self.now_ns();
+        let output = future.await;
+        let end_ns = self.now_ns();
+        (output, Span { start_ns, end_ns })
+    }
+}
+
+/// When a call began and when it returned, in nanoseconds since the start of the region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Just before the call.
+    pub start_ns: u64,
+    /// Just after it returned.
+    pub end_ns: u64,
+}
+
+/// One item's pass through a queue, as the queue patterns observe it: `putNs` and `queuedNs`
+/// around the put, `getNs` and `gotNs` around the get that took it, `endNs` once the taker
+/// was done with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handoff {
+    /// Just before the put.
+    pub put_ns: u64,
+    /// Just after the put returned.
+    pub queued_ns: u64,
+    /// Just before the get that took the item.
+    pub get_ns: u64,
+    /// Just after that get returned.
+    pub got_ns: u64,
+    /// When the taker was done with the item, before it asked for the next one.
+    pub end_ns: u64,
+}
+
+impl Handoff {
+    /// The put's span, then the get's, then the end.
+    pub fn new(put: Span, get: Span, end_ns: u64) -> Self {
+        Self {
+            put_ns: put.start_ns,
+            queued_ns: put.end_ns,
+            get_ns: get.start_ns,
+            got_ns: get.end_ns,
+            end_ns,
+        }
+    }
 }
 
 /// Records pushed by concurrent tasks, taken once they are done.

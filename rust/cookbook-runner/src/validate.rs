@@ -2,6 +2,8 @@
 //! error must name the first bad field in the documented order, as a path (`jobs[2].cost`),
 //! with the rule and the received value: serde's derived errors give neither.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::ops::RangeInclusive;
@@ -207,6 +209,18 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// A required boolean.
+    pub fn required_bool(&self, key: &str) -> Result<bool, FieldError> {
+        if self.fields.contains_key(key) {
+            self.optional_bool(key, false)
+        } else {
+            Err(FieldError::new(
+                self.path.key(key),
+                "is required: a boolean",
+            ))
+        }
+    }
+
     /// An optional boolean, `default` when the field is absent.
     pub fn optional_bool(&self, key: &str, default: bool) -> Result<bool, FieldError> {
         match self.fields.get(key) {
@@ -240,6 +254,27 @@ impl<'a> Object<'a> {
         Ok(items)
     }
 
+    /// A required array whose length lies within `lengths`.
+    pub fn required_array_of(
+        &self,
+        key: &str,
+        lengths: RangeInclusive<usize>,
+    ) -> Result<&'a [Value], FieldError> {
+        let items = self.required_array(key)?;
+        if !lengths.contains(&items.len()) {
+            return Err(FieldError::new(
+                self.path.key(key),
+                format_args!(
+                    "must have {} to {} elements, got {}",
+                    lengths.start(),
+                    lengths.end(),
+                    items.len()
+                ),
+            ));
+        }
+        Ok(items)
+    }
+
     /// A required object.
     pub fn required_object(&'a self, key: &'a str) -> Result<Object<'a>, FieldError> {
         match self.fields.get(key) {
@@ -261,6 +296,78 @@ pub fn array<'a>(path: Path<'_>, value: &'a Value) -> Result<&'a [Value], FieldE
             format_args!("must be an array, got {}", Received(other)),
         )),
     }
+}
+
+/// Ids that must be unique within a request, each remembered with where it was first seen
+/// (an index, or a pair of them), so that a repeated id is reported at its second occurrence
+/// and names the first. `W` stays a few integers: valid input builds no path text.
+#[derive(Debug)]
+pub struct Unique<W> {
+    seen: HashMap<u64, W>,
+}
+
+impl<W: Copy> Unique<W> {
+    /// No id seen yet; `expected` is how many there will be.
+    pub fn with_capacity(expected: usize) -> Self {
+        Self {
+            seen: HashMap::with_capacity(expected),
+        }
+    }
+
+    /// Records `id`, read at `path` in the element `at`; an error at `path` if an earlier
+    /// element had it, naming that element as `first` writes it.
+    pub fn insert(
+        &mut self,
+        path: Path<'_>,
+        id: u64,
+        at: W,
+        first: impl FnOnce(W) -> String,
+    ) -> Result<(), FieldError> {
+        match self.seen.entry(id) {
+            Entry::Vacant(slot) => {
+                slot.insert(at);
+                Ok(())
+            }
+            Entry::Occupied(earlier) => Err(FieldError::new(
+                path,
+                format_args!(
+                    "must be unique, got {id}, already the id of {}",
+                    first(*earlier.get())
+                ),
+            )),
+        }
+    }
+}
+
+/// Reads `listed`, the array at `path`, as objects each with an `id` from 0 to 2^53 - 1 that no
+/// earlier element has: jobs, items, subscribers. Each element is checked in turn (itself, its
+/// `id`, a duplicate `id`), then handed to `each` with its index and id for its other fields.
+pub fn each_with_unique_id(
+    path: Path<'_>,
+    listed: &[Value],
+    mut each: impl FnMut(usize, &Object<'_>, u64) -> Result<(), FieldError>,
+) -> Result<(), FieldError> {
+    let mut ids = Unique::with_capacity(listed.len());
+    for (index, element) in listed.iter().enumerate() {
+        let element = Object::new(path.index(index), element)?;
+        let id = element.required_int("id", SAFE_INTEGER)?;
+        ids.insert(element.path("id"), id, index, |first| {
+            path.index(first).to_string()
+        })?;
+        each(index, &element, id)?;
+    }
+    Ok(())
+}
+
+/// A time that must not come before the one before it (`previous`), read at `path`.
+pub fn not_before(path: Path<'_>, previous: u64, at: u64) -> Result<u64, FieldError> {
+    if at < previous {
+        return Err(FieldError::new(
+            path,
+            format_args!("must not come before the time before it ({previous}), got {at}"),
+        ));
+    }
+    Ok(at)
 }
 
 /// The names of the allowed strings, for messages: `"merge", "scatter-gather"`.

@@ -8,10 +8,20 @@
 //! - [`rwlock_cache`]: a read-heavy cache behind a reader-writer lock, with single-flight misses.
 //! - [`limiter`]: what the rate limiters share, and the live limiter callers await.
 //! - [`token_bucket`] and [`sliding_window`]: the two rate limiters' decision cores.
+//! - [`producer_consumer`]: producers and consumers around one bounded queue, FIFO or LIFO.
+//! - [`pipeline`]: stages of workers joined by bounded queues, stopped by the first failure.
+//! - [`batching`]: items grouped by size or by time, whichever first, on given times or live.
+//! - [`priority_queue`]: workers take the most urgent job first; failed attempts retry behind.
+//! - [`pub_sub`]: topics whose subscribers each have a buffer, with a policy for slow ones.
 
+pub mod batching;
 pub mod fan_in;
 pub mod limiter;
 pub mod panicked;
+pub mod pipeline;
+pub mod priority_queue;
+pub mod producer_consumer;
+pub mod pub_sub;
 pub mod rwlock_cache;
 pub mod sliding_window;
 pub mod token_bucket;

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::{Benchmark, BoxFuture, Measured, Ran, Run};
 use crate::observe::Clock;
-use crate::validate::{FieldError, Object, SAFE_INTEGER, integer};
+use crate::validate::{FieldError, Object, SAFE_INTEGER, integer, not_before};
 
 /// Decisions on given times count in milliseconds.
 pub(super) const MILLISECONDS: NonZeroU64 = NonZeroU64::MIN;
@@ -68,13 +68,11 @@ fn arrivals(input: &Object<'_>) -> Result<Vec<u64>, FieldError> {
     let mut previous = 0;
     let mut arrivals = Vec::new();
     for (i, value) in input.required_array("arrivalsMs")?.iter().enumerate() {
-        let at = integer(path.index(i), value, &SAFE_INTEGER)?;
-        if at < previous {
-            return Err(FieldError::new(
-                path.index(i),
-                format_args!("must not come before the arrival before it ({previous}), got {at}"),
-            ));
-        }
+        let at = not_before(
+            path.index(i),
+            previous,
+            integer(path.index(i), value, &SAFE_INTEGER)?,
+        )?;
         previous = at;
         arrivals.push(at);
     }

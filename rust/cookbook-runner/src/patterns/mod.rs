@@ -1,8 +1,13 @@
 //! The patterns this runner implements. Adding one is a module with a `run` and a `bench`
 //! function, and a row in [`PATTERNS`]; the protocol, validation helpers and recorder are shared.
 
+mod batching;
 mod fan_in;
 mod limiter;
+mod pipeline;
+mod priority_queue;
+mod producer_consumer;
+mod pub_sub;
 mod rwlock_cache;
 mod sliding_window;
 mod token_bucket;
@@ -113,6 +118,31 @@ pub static PATTERNS: &[Pattern] = &[
         run: sliding_window::run,
         bench: sliding_window::bench,
     },
+    Pattern {
+        slug: "producer-consumer",
+        run: producer_consumer::run,
+        bench: producer_consumer::bench,
+    },
+    Pattern {
+        slug: "pipeline",
+        run: pipeline::run,
+        bench: pipeline::bench,
+    },
+    Pattern {
+        slug: "batching",
+        run: batching::run,
+        bench: batching::bench,
+    },
+    Pattern {
+        slug: "priority-queue",
+        run: priority_queue::run,
+        bench: priority_queue::bench,
+    },
+    Pattern {
+        slug: "pub-sub",
+        run: pub_sub::run,
+        bench: pub_sub::bench,
+    },
 ];
 
 /// The pattern named `slug`, if this runner implements it.
@@ -144,6 +174,40 @@ pub struct RequestedPanic;
 /// it by the job's id, so the payload says nothing more.
 fn panic_as_asked() -> ! {
     std::panic::panic_any(RequestedPanic)
+}
+
+/// The check of a benchmark whose answer is one value per id: every id from 0 to `size - 1`
+/// answered once, and the check is their number and the XOR of their values.
+fn xor_check(done: impl IntoIterator<Item = (u64, u64)>, size: u64) -> Result<Value, String> {
+    let mut seen = vec![false; usize::try_from(size).map_err(|_| "too many ids")?];
+    let mut digest = 0;
+    let mut count: u64 = 0;
+    for (id, value) in done {
+        let slot = usize::try_from(id)
+            .ok()
+            .and_then(|index| seen.get_mut(index));
+        match slot {
+            Some(slot) if !*slot => *slot = true,
+            Some(_) => return Err(format!("{id} answered twice")),
+            None => return Err(format!("{id} was never given")),
+        }
+        digest ^= value;
+        count += 1;
+    }
+    if count != size {
+        return Err(format!("{count} answers for {size} ids"));
+    }
+    Ok(serde_json::json!({ "count": size, "digest": cookbook::work::hex(digest) }))
+}
+
+/// Builds a benchmark in unit tests as a bench request does, measures it once on the
+/// runtime it names, and answers its check.
+#[cfg(test)]
+pub(crate) fn bench_check(bench: BenchFn, size: u64, params: &Value) -> Value {
+    let bench = build_bench(bench, size, params).expect("valid params");
+    let runtime = crate::runtime(bench.flavor()).expect("a runtime");
+    let measured = runtime.block_on(bench.measure());
+    measured.expect("the check holds").check
 }
 
 /// Builds benchmarks in unit tests as a bench request does.

@@ -1,8 +1,6 @@
 //! The worker-pool pattern (`docs/patterns/worker-pool.md`): input validation, the job the
 //! contract defines, and the observed run and benchmark around `cookbook::worker_pool`.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -16,7 +14,7 @@ use serde_json::{Value, json};
 use super::{Benchmark, BoxFuture, Measured, Ran, Run, panic_as_asked};
 use crate::Flavor;
 use crate::observe::Recorder;
-use crate::validate::{COST, FieldError, Object, Path, SAFE_INTEGER, SLEEP_MS};
+use crate::validate::{COST, FieldError, Object, Path, SLEEP_MS, each_with_unique_id};
 
 const MAX_WORKERS: u32 = 10_000;
 
@@ -102,29 +100,9 @@ fn validate(input: &Value) -> Result<Input, FieldError> {
     let root = Path::Input;
     let input = Object::new(root, input)?;
     let workers = input.required_count("workers", MAX_WORKERS)?;
-    let items = input.required_array("jobs")?;
-    let jobs_path = root.key("jobs");
-    // Where each id was first seen, so that a duplicate names both places.
-    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(items.len());
-    let mut jobs = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let job_path = jobs_path.index(index);
-        let job = Object::new(job_path, item)?;
-        let id = job.required_int("id", SAFE_INTEGER)?;
-        match seen.entry(id) {
-            Entry::Vacant(slot) => {
-                slot.insert(index);
-            }
-            Entry::Occupied(first) => {
-                return Err(FieldError::new(
-                    job.path("id"),
-                    format_args!(
-                        "must be unique, got {id}, already the id of {}",
-                        jobs_path.index(*first.get())
-                    ),
-                ));
-            }
-        }
+    let listed = input.required_array("jobs")?;
+    let mut jobs = Vec::with_capacity(listed.len());
+    each_with_unique_id(root.key("jobs"), listed, |_, job, id| {
         jobs.push(Job {
             id,
             cost: job.optional_int("cost", COST, 0)?,
@@ -132,7 +110,8 @@ fn validate(input: &Value) -> Result<Input, FieldError> {
             fail: job.optional_bool("fail", false)?,
             panic: job.optional_bool("panic", false)?,
         });
-    }
+        Ok(())
+    })?;
     Ok(Input { workers, jobs })
 }
 
