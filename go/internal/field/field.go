@@ -97,6 +97,14 @@ func (o Object) OptInt(name string, def, lo, hi int64) (int64, error) {
 	return integer(o.Path(name), v, lo, hi)
 }
 
+// Bool reads a required boolean field.
+func (o Object) Bool(name string) (bool, error) {
+	if _, ok := o.fields[name]; !ok {
+		return false, Errorf(o.Path(name), "is missing; it must be a boolean")
+	}
+	return o.OptBool(name, false)
+}
+
 // OptBool reads an optional boolean field, def when absent.
 func (o Object) OptBool(name string, def bool) (bool, error) {
 	v, ok := o.fields[name]

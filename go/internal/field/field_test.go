@@ -65,6 +65,12 @@ func TestMissingAndNull(t *testing.T) {
 	if _, err := o.OptBool("fail", false); err == nil || err.Error() != "fail must be a boolean, got null" {
 		t.Errorf("null: %v", err)
 	}
+	if _, err := o.Bool("ordered"); err == nil || err.Error() != "ordered is missing; it must be a boolean" {
+		t.Errorf("missing boolean: %v", err)
+	}
+	if _, err := o.Bool("fail"); err == nil || err.Error() != "fail must be a boolean, got null" {
+		t.Errorf("null boolean: %v", err)
+	}
 	if v, err := o.OptInt("cost", 3, 0, 9); v != 3 || err != nil {
 		t.Errorf("absent optional = %d, %v; want the default 3", v, err)
 	}

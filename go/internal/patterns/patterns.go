@@ -13,6 +13,12 @@ var Table = map[string]protocol.Pattern{
 	"rwlock-cache":   rwlockCache,
 	"token-bucket":   tokenBucket,
 	"sliding-window": slidingWindow,
+
+	"producer-consumer": producerConsumer,
+	"pipeline":          pipelinePattern,
+	"batching":          batchingPattern,
+	"priority-queue":    priorityQueue,
+	"pub-sub":           pubSub,
 }
 
 // Workloads maps each benchmark-only workload's slug (docs/benchmarks.md) to its definition.

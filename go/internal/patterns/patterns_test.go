@@ -50,17 +50,14 @@ func TestSpecCases(t *testing.T) {
 type benchParams struct {
 	Cost, Sources, Clients, ReadPercent, Keys, Burst, Limit, WindowMs int64
 	Refill                                                            struct{ Tokens, EveryMs int64 }
+	Producers, Consumers, Capacity, Stages, Workers                   int64
+	Ordered                                                           bool
+	MaxSize, MaxWaitMs, PerMs, Subscribers, BufferSize                int64
 }
 
 // wantCheck computes what each pattern's bench must report, without the pattern's own code.
 var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
-	"worker-pool": func(size int64, p benchParams) protocol.Check {
-		var digest uint64
-		for id := range uint64(size) {
-			digest ^= work.Work(id, uint64(p.Cost))
-		}
-		return protocol.Check{"count": size, "digest": work.Hex(digest)}
-	},
+	"worker-pool": xorOfWork,
 	"fan-in": func(size int64, p benchParams) protocol.Check {
 		var digest uint64
 		for k := range size {
@@ -109,6 +106,61 @@ var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
 		}
 		return protocol.Check{"count": size, "admitted": len(admittedAt)}
 	},
+	// However the items are dealt to producers and taken by consumers, each is work(id, cost).
+	"producer-consumer": xorOfWork,
+	// Whatever the priorities, each job is work(id, cost), once.
+	"priority-queue": xorOfWork,
+	// Each item's value is its id through every stage's transform, whichever the order.
+	"pipeline": func(size int64, p benchParams) protocol.Check {
+		var digest uint64
+		for id := range uint64(size) {
+			v := id
+			for s := range uint64(p.Stages) {
+				v = work.Work(v^(s+1), uint64(p.Cost))
+			}
+			digest ^= v
+		}
+		return protocol.Check{"count": size, "digest": work.Hex(digest)}
+	},
+	// Every subscriber receives every message once.
+	"pub-sub": func(size int64, p benchParams) protocol.Check {
+		return protocol.Check{"count": size * p.Subscribers, "digest": work.Hex(uint64(size*(size-1)/2) * uint64(p.Subscribers))}
+	},
+	// The page's rules, item by item: perMs items a millisecond, the stream ending with the last.
+	"batching": func(size int64, p benchParams) protocol.Check {
+		var count, digest uint64
+		var opened, held int64
+		flush := func(at int64) {
+			count++
+			digest += uint64(at)*65536 + uint64(held)
+			held = 0
+		}
+		for i := range size {
+			at := i / p.PerMs
+			if held > 0 && at >= opened+p.MaxWaitMs {
+				flush(opened + p.MaxWaitMs)
+			}
+			if held == 0 {
+				opened = at
+			}
+			if held++; held == p.MaxSize {
+				flush(at)
+			}
+		}
+		if end := (size - 1) / p.PerMs; held > 0 {
+			flush(min(end, opened+p.MaxWaitMs))
+		}
+		return protocol.Check{"count": count, "digest": work.Hex(digest)}
+	},
+}
+
+// xorOfWork is the check of size results work(id, cost) for the ids 0 to size-1.
+func xorOfWork(size int64, p benchParams) protocol.Check {
+	var digest uint64
+	for id := range uint64(size) {
+		digest ^= work.Work(id, uint64(p.Cost))
+	}
+	return protocol.Check{"count": size, "digest": work.Hex(digest)}
 }
 
 // TestBench runs the bench command of every pattern on its spec's smallest size and params,

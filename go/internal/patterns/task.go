@@ -86,19 +86,23 @@ func (t task) run(ctx context.Context, noun string) (uint64, error) {
 
 // readTask reads a task's optional cost, sleepMs, fail and panic, in that order.
 func readTask(o field.Object, seed uint64) (task, error) {
+	t, err := readFailingTask(o, seed)
+	if err != nil {
+		return task{}, err
+	}
+	t.panic, err = o.OptBool("panic", false)
+	return t, err
+}
+
+// readFailingTask reads the optional cost, sleepMs and fail of a task that can fail but not
+// panic, for the patterns whose page has no panic field.
+func readFailingTask(o field.Object, seed uint64) (task, error) {
 	cost, sleep, err := costAndSleep(o)
 	if err != nil {
 		return task{}, err
 	}
 	fail, err := o.OptBool("fail", false)
-	if err != nil {
-		return task{}, err
-	}
-	panics, err := o.OptBool("panic", false)
-	if err != nil {
-		return task{}, err
-	}
-	return task{seed: seed, cost: cost, sleep: sleep, fail: fail, panic: panics}, nil
+	return task{seed: seed, cost: cost, sleep: sleep, fail: fail}, err
 }
 
 // costAndSleep reads the optional cost and sleepMs, shared by a task and the bench params.
