@@ -80,6 +80,11 @@ describe("runner command line", () => {
         "rwlock-cache": none,
         "token-bucket": none,
         "sliding-window": none,
+        "producer-consumer": none,
+        pipeline: none,
+        batching: none,
+        "priority-queue": none,
+        "pub-sub": none,
       },
       benchmarks: ["many-tasks"],
     });
@@ -584,6 +589,17 @@ describe("signals and a closed standard output", () => {
       "a run, in the middle of a case that computes",
       ["run"],
       slowJob("quick", {}) + slowJob("computes", { cost: 100_000_000 }).repeat(10),
+      { firstLine: true },
+    ],
+    [
+      "a run, in the middle of a pipeline whose stages sleep",
+      ["run"],
+      slowJob("quick", {}) +
+        line({
+          pattern: "pipeline",
+          id: "stages-sleep",
+          input: { stages: [{ workers: 2, capacity: 1, sleepMs: 20_000 }], items: [{ id: 0 }] },
+        }),
       { firstLine: true },
     ],
     [

@@ -139,10 +139,49 @@ export function optionalInteger(
   return value === undefined ? fallback : requireInteger(value, path, min, max);
 }
 
-export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
+export function requireBoolean(value: unknown, path: string): boolean {
   if (typeof value !== "boolean") {
     throw new FieldError(path, `${path} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
+  return value === undefined ? fallback : requireBoolean(value, path);
+}
+
+/**
+ * An id from 0 to 2^53 - 1 that `seen` does not hold yet. `seen` maps each id taken to the path
+ * it was first at, and this one is added to it: a duplicate is named at its second occurrence.
+ */
+export function requireUniqueId(value: unknown, path: string, seen: Map<number, string>): number {
+  const id = requireInteger(value, path, 0, Number.MAX_SAFE_INTEGER);
+  const first = seen.get(id);
+  if (first !== undefined) {
+    throw new FieldError(
+      path,
+      `${path} must be unique, got ${String(id)} again (first at ${first})`,
+    );
+  }
+  seen.set(id, path);
+  return id;
+}
+
+/**
+ * `value`, the time at `path`, unless it is earlier than `previous`, the time at `previousPath`
+ * (when there is one): times that must go forward, such as arrivals.
+ */
+export function requireNotBefore(
+  value: number,
+  path: string,
+  previous: number | undefined,
+  previousPath: string,
+): number {
+  if (previous !== undefined && value < previous) {
+    throw new FieldError(
+      path,
+      `${path} must not be earlier than ${previousPath} (${String(previous)}), got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { work } from "../work.js";
 import type { Settled } from "../worker-pool.js";
 import { fieldPath, optionalBoolean, optionalInteger, type Fields } from "./fields.js";
+import { SelfCheckError, type Check } from "./protocol.js";
 
 export interface Job {
   /** The seed of `work`, and the number in the job's error. */
@@ -100,4 +101,33 @@ export function xorDigest(values: Iterable<string>): string {
     lo ^= Number.parseInt(value.slice(8), 16);
   }
   return (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * The self-check of a benchmark whose jobs are ids `0 .. size-1`, each of one `cost`: every job
+ * answered once, with `work(id, cost)` as computed here; the check is their number and the XOR
+ * of their values, which no order of completion changes.
+ */
+export function checkBenchResults(
+  results: readonly JobResult[],
+  size: number,
+  cost: number,
+  noun: string,
+): Check {
+  const seen = new Uint8Array(size);
+  const values = results.map((result) => {
+    const what = `${noun} ${String(result.id)}`;
+    if ("error" in result) throw new SelfCheckError(`${what}: ${result.error}`);
+    if (seen[result.id] !== 0) throw new SelfCheckError(`${what} unknown or answered twice`);
+    seen[result.id] = 1;
+    const want = work(result.id, cost);
+    if (result.value !== want) {
+      throw new SelfCheckError(`${what} answered ${result.value}, expected ${want}`);
+    }
+    return result.value;
+  });
+  if (values.length !== size) {
+    throw new SelfCheckError(`${String(values.length)} of ${String(size)} ${noun}s answered`);
+  }
+  return { count: values.length, digest: xorDigest(values) };
 }

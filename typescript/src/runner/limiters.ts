@@ -11,11 +11,11 @@
 
 import { Limiter, type Schedule } from "../rate-limit.js";
 import {
-  FieldError,
   indexPath,
   requireArray,
   requireChoice,
   requireInteger,
+  requireNotBefore,
   type Fields,
 } from "./fields.js";
 import { Clock, type Observed } from "./observe.js";
@@ -66,15 +66,7 @@ function validateArrivals(value: unknown): number[] {
   for (const [i, arrival] of requireArray(value, "arrivalsMs").entries()) {
     const path = indexPath("arrivalsMs", i);
     const time = requireInteger(arrival, path, 0, Number.MAX_SAFE_INTEGER);
-    const previous = arrivals.at(-1);
-    if (previous !== undefined && time < previous) {
-      throw new FieldError(
-        path,
-        `${path} must not be earlier than ${indexPath("arrivalsMs", i - 1)} ` +
-          `(${String(previous)}): arrivals are in time order, got ${String(time)}`,
-      );
-    }
-    arrivals.push(time);
+    arrivals.push(requireNotBefore(time, path, arrivals.at(-1), indexPath("arrivalsMs", i - 1)));
   }
   return arrivals;
 }

@@ -7,7 +7,12 @@
 
 import type { Fields } from "./fields.js";
 import type { BenchParts, CaseResult, Measurement, PatternParts } from "./protocol.js";
+import { batching } from "./batching.js";
 import { fanIn } from "./fan-in.js";
+import { pipelinePattern } from "./pipeline.js";
+import { priorityQueue } from "./priority-queue.js";
+import { producerConsumer } from "./producer-consumer.js";
+import { pubSub } from "./pub-sub.js";
 import { rwlockCache } from "./rwlock-cache.js";
 import { slidingWindow } from "./sliding-window.js";
 import { tokenBucket } from "./token-bucket.js";
@@ -59,4 +64,9 @@ export const patterns: ReadonlyMap<string, Pattern> = new Map([
   ["rwlock-cache", definePattern(rwlockCache)],
   ["token-bucket", definePattern(tokenBucket)],
   ["sliding-window", definePattern(slidingWindow)],
+  ["producer-consumer", definePattern(producerConsumer)],
+  ["pipeline", definePattern(pipelinePattern)],
+  ["batching", definePattern(batching)],
+  ["priority-queue", definePattern(priorityQueue)],
+  ["pub-sub", definePattern(pubSub)],
 ]);

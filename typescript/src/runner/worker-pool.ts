@@ -8,7 +8,6 @@
 
 import { pool, type Settled } from "../worker-pool.js";
 import {
-  FieldError,
   fieldPath,
   indexPath,
   optionalInteger,
@@ -17,6 +16,7 @@ import {
   type Fields,
   requireInteger,
   requireObject,
+  requireUniqueId,
 } from "./fields.js";
 import {
   MAX_COST,
@@ -45,16 +45,7 @@ function validateWorkers(value: unknown, path: string): number {
 
 function validateJob(value: unknown, path: string, seen: Map<number, string>): Job {
   const fields = requireObject(value, path);
-  const idPath = fieldPath(path, "id");
-  const id = requireInteger(fields.id, idPath, 0, Number.MAX_SAFE_INTEGER);
-  const first = seen.get(id);
-  if (first !== undefined) {
-    throw new FieldError(
-      idPath,
-      `${idPath} must be unique, got ${String(id)} again (first at ${first})`,
-    );
-  }
-  seen.set(id, idPath);
+  const id = requireUniqueId(fields.id, fieldPath(path, "id"), seen);
   return { id, ...validateJobFields(fields, path) };
 }
 
