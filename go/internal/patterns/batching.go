@@ -233,7 +233,8 @@ func benchBatching(size int, params field.Object) (batchInput, error) {
 }
 
 // checkBatching checks that the batches hold every item once, in arrival order, none more than
-// maxSize, and digests them as the page says: the sum of flushMs * 65536 + size, modulo 2^64.
+// maxSize, and digests them as the page says: the items, the batches, and the sum of
+// flushMs * 65536 + size, modulo 2^64.
 func checkBatching(in batchInput, out decidedBatches) (protocol.Check, error) {
 	next := 0
 	var digest uint64
@@ -252,5 +253,5 @@ func checkBatching(in batchInput, out decidedBatches) (protocol.Check, error) {
 	if next != len(in.items) {
 		return nil, fmt.Errorf("%d items batched of %d", next, len(in.items))
 	}
-	return protocol.Check{"count": len(out.batches), "digest": work.Hex(digest)}, nil
+	return protocol.Check{"count": next, "batches": len(out.batches), "digest": work.Hex(digest)}, nil
 }

@@ -124,14 +124,14 @@ var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
 	},
 	// Every subscriber receives every message once.
 	"pub-sub": func(size int64, p benchParams) protocol.Check {
-		return protocol.Check{"count": size * p.Subscribers, "digest": work.Hex(uint64(size*(size-1)/2) * uint64(p.Subscribers))}
+		return protocol.Check{"count": size, "delivered": size * p.Subscribers, "digest": work.Hex(uint64(size*(size-1)/2) * uint64(p.Subscribers))}
 	},
 	// The page's rules, item by item: perMs items a millisecond, the stream ending with the last.
 	"batching": func(size int64, p benchParams) protocol.Check {
-		var count, digest uint64
+		var batches, digest uint64
 		var opened, held int64
 		flush := func(at int64) {
-			count++
+			batches++
 			digest += uint64(at)*65536 + uint64(held)
 			held = 0
 		}
@@ -150,7 +150,7 @@ var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
 		if end := (size - 1) / p.PerMs; held > 0 {
 			flush(min(end, opened+p.MaxWaitMs))
 		}
-		return protocol.Check{"count": count, "digest": work.Hex(digest)}
+		return protocol.Check{"count": size, "batches": batches, "digest": work.Hex(digest)}
 	},
 }
 

@@ -421,8 +421,8 @@ func benchPS(size int, params field.Object) (psInput, error) {
 	return p, nil
 }
 
-// checkPS checks that every subscriber received every message, and digests the deliveries: their
-// number and the sum of their ids, modulo 2^64.
+// checkPS checks that every subscriber received every message, and digests the deliveries: the
+// messages published, the messages delivered and the sum of the delivered ids, modulo 2^64.
 func checkPS(in psInput, out psOutput) (protocol.Check, error) {
 	count, digest := 0, uint64(0)
 	for k, s := range out.streams {
@@ -432,5 +432,5 @@ func checkPS(in psInput, out psOutput) (protocol.Check, error) {
 		count += len(s.received)
 		digest += s.sum
 	}
-	return protocol.Check{"count": count, "digest": work.Hex(digest)}, nil
+	return protocol.Check{"count": in.publishes, "delivered": count, "digest": work.Hex(digest)}, nil
 }

@@ -43,6 +43,12 @@ class Sweep:
         return self.size, {**self.params, self.axis: value}
 
 
+QUEUES = ("rust", "go", "typescript", "python-asyncio", "python-threads")
+"""The implementations of the queue patterns; the extension does not expose them."""
+STREAMS = ("rust", "go", "typescript", "python-asyncio")
+"""The implementations of the stream patterns, whose idiom in Python is the event loop's."""
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -135,6 +141,63 @@ def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
                 decisions,
                 unit="decision",
                 why="the decision core alone: a log pruned as the window slides",
+            ),
+            Sweep(
+                "producer-consumer-size",
+                "Producer-consumer: two producers, four consumers, a queue of 64",
+                "producer-consumer",
+                {"producers": 2, "consumers": 4, "capacity": 64, "cost": 0},
+                "size",
+                sizes,
+                unit="item",
+                why="the queue's own cost per item: a put, a get and a hand-off between tasks",
+                only=QUEUES,
+            ),
+            Sweep(
+                "pipeline-stages",
+                "Pipeline: items with no work of their own through more and more stages",
+                "pipeline",
+                {"stages": 1, "workers": 2, "capacity": 32, "cost": 0, "ordered": False},
+                "stages",
+                (1, 4, 16),
+                size=per_point,
+                unit="item",
+                why="every stage adds a hand-off per item: a put into its queue and a get",
+                only=STREAMS,
+            ),
+            Sweep(
+                "priority-queue-size",
+                "Priority queue: four workers, jobs with no work of their own",
+                "priority-queue",
+                {"workers": 4, "cost": 0},
+                "size",
+                sizes,
+                unit="job",
+                why="a heap push and pop per job, behind one lock",
+                only=QUEUES,
+            ),
+            Sweep(
+                "batching-decisions",
+                "Batching: decisions on arrival times, ten items a millisecond",
+                "batching",
+                {"maxSize": 64, "maxWaitMs": 5, "perMs": 10},
+                "size",
+                decisions,
+                unit="item",
+                why="the decision core alone: integer comparisons, no clock, no timer",
+                only=STREAMS,
+            ),
+            Sweep(
+                "pub-sub-subscribers",
+                "Publish-subscribe: messages to one topic by number of subscribers",
+                "pub-sub",
+                {"subscribers": 1, "bufferSize": 64},
+                "subscribers",
+                (1, 4, 16),
+                size=per_point,
+                unit="message",
+                why="each message is copied into every subscriber's buffer",
+                only=STREAMS,
             ),
             Sweep(
                 "many-tasks-spawn",
