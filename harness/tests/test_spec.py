@@ -104,6 +104,35 @@ def reference_output(pattern: str, inp: dict[str, Any]) -> dict[str, Any] | None
         return {"batches": batches}
     if pattern == "pub-sub":
         return reference.pub_sub_output(inp)
+    return time_and_failure_output(pattern, inp)
+
+
+def time_and_failure_output(pattern: str, inp: dict[str, Any]) -> dict[str, Any] | None:
+    """The decide modes, and what the live cases' outputs follow from the reference."""
+    if pattern == "retry":
+        out = reference.retry_decide(inp)
+        return out if inp["mode"] == "decide" else {k: v for k, v in out.items() if k != "startsMs"}
+    arrivals = inp.get("arrivalsMs")
+    if pattern == "throttle" and inp["mode"] == "decide":
+        fired = reference.throttle_decide(
+            inp["intervalMs"], inp.get("leading", True), inp.get("trailing", False), arrivals
+        )
+        return {"fired": fired}
+    if pattern == "debounce":
+        fired = reference.debounce_decide(inp["quietMs"], inp.get("maxWaitMs"), arrivals)
+        if inp["mode"] == "decide":
+            return {"fired": fired}
+        fails = set(inp.get("failCalls", []))
+        return {
+            "fired": [
+                {"call": f["call"], "error": f"call {f['call']} failed"}
+                if f["call"] in fails
+                else {"call": f["call"]}
+                for f in fired
+            ]
+        }
+    if pattern == "circuit-breaker" and inp["mode"] == "decide":
+        return reference.circuit_breaker_decide(inp)
     return None
 
 
@@ -119,7 +148,13 @@ def test_expected_outputs_match_the_reference(spec: PatternSpec) -> None:
                 want, case.compare
             ), case.id
             checked += 1
-    assert checked or spec.pattern in ("worker-pool", "rwlock-cache")
+    assert checked or spec.pattern in (
+        "worker-pool",
+        "rwlock-cache",
+        "timeout",
+        "first-completed",
+        "error-group",
+    )
 
 
 @pytest.mark.parametrize(

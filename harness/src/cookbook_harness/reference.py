@@ -338,6 +338,209 @@ def pub_sub_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
     return {"count": size, "delivered": size * subscribers, "digest": to_hex(digest)}
 
 
+# ----------------------------------------------------------------------------- time and failure
+
+
+def draw(seed: int, n: int) -> int:
+    """Draw n of a call's deterministic generator: splitmix64 from `seed`."""
+    return step((seed + n * GOLDEN) & MASK)
+
+
+def rand(u: int, lo: int, hi: int) -> int:
+    return lo + u % (hi - lo + 1)
+
+
+def retry_delays(policy: dict[str, Any]) -> Callable[[int], int]:
+    """The delay after attempt k (from 1), for one call: jittered draws are made in order of k."""
+    base: int = policy["baseMs"]
+    factor: int = policy["factor"]
+    cap: int = policy["capMs"]
+    jitter: str = policy["jitter"]
+    seed: int = policy.get("seed", 0)
+    state = {"draws": 0, "previous": base}
+
+    def next_draw() -> int:
+        u = draw(seed, state["draws"])
+        state["draws"] += 1
+        return u
+
+    def delay(k: int) -> int:
+        exp: int = min(cap, base * factor ** (k - 1))
+        if jitter == "none":
+            return exp
+        if jitter == "full":
+            return rand(next_draw(), 0, exp)
+        if jitter == "equal":
+            half = exp // 2
+            return half + rand(next_draw(), 0, exp - half)
+        d = min(cap, rand(next_draw(), base, max(base, 3 * state["previous"])))
+        state["previous"] = d
+        return d
+
+    return delay
+
+
+def retry_decide(case_input: dict[str, Any]) -> dict[str, Any]:
+    policy = case_input["policy"]
+    outcomes = case_input["outcomes"]
+    attempt_ms = case_input.get("attemptMs", 0)
+    deadline = policy.get("deadlineMs")
+    delay = retry_delays(policy)
+    starts = [0]
+    while True:
+        k = len(starts)
+        outcome = outcomes[k - 1] if k <= len(outcomes) else "ok"
+        if outcome == "ok":
+            result = "ok"
+            break
+        if outcome == "fatal":
+            result = "fatal"
+            break
+        if k == policy["maxAttempts"]:
+            result = "exhausted"
+            break
+        nxt = starts[-1] + attempt_ms + delay(k)
+        if deadline is not None and nxt > deadline:
+            result = "deadline"
+            break
+        starts.append(nxt)
+    fell_back = bool(case_input.get("fallback", False)) and result != "ok"
+    return {"outcome": result, "attempts": len(starts), "fellBack": fell_back, "startsMs": starts}
+
+
+def retry_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    attempts = digest = 0
+    for i in range(size):
+        policy = {"baseMs": 10, "factor": 2, "capMs": 1000, "maxAttempts": params["maxAttempts"]}
+        out = retry_decide(
+            {
+                "policy": {**policy, "jitter": params["jitter"], "seed": i},
+                "outcomes": ["retryable"] * 100,
+            }
+        )
+        attempts += out["attempts"]
+        digest = (digest + out["startsMs"][-1]) & MASK
+    return {"count": size, "attempts": attempts, "digest": to_hex(digest)}
+
+
+def throttle_decide(
+    interval: int, leading: bool, trailing: bool, arrivals: list[int]
+) -> list[dict[str, int]]:
+    fired: list[dict[str, int]] = []
+    window_end: int | None = None
+    pending: int | None = None
+
+    def close_until(t: int | None) -> None:
+        nonlocal window_end, pending
+        while window_end is not None and (t is None or window_end <= t):
+            if pending is None:
+                window_end = None
+                return
+            fired.append({"call": pending, "atMs": window_end})
+            pending = None
+            window_end += interval
+
+    for i, t in enumerate(arrivals):
+        close_until(t)
+        if window_end is None:
+            window_end = t + interval
+            if leading:
+                fired.append({"call": i, "atMs": t})
+            else:
+                pending = i
+        elif trailing:
+            pending = i
+    close_until(None)
+    return fired
+
+
+def throttle_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    arrivals = [i // params["perMs"] for i in range(size)]
+    fired = throttle_decide(params["intervalMs"], params["leading"], params["trailing"], arrivals)
+    digest = sum(f["atMs"] for f in fired) & MASK
+    return {"count": size, "fired": len(fired), "digest": to_hex(digest)}
+
+
+def debounce_decide(quiet: int, max_wait: int | None, arrivals: list[int]) -> list[dict[str, int]]:
+    fired: list[dict[str, int]] = []
+    pending: int | None = None
+    due = first = 0
+    for i, t in enumerate(arrivals):
+        if pending is not None and due <= t:
+            fired.append({"call": pending, "atMs": due})
+            pending = None
+        if pending is None:
+            first = t
+        pending = i
+        due = t + quiet if max_wait is None else min(t + quiet, first + max_wait)
+    if pending is not None:
+        fired.append({"call": pending, "atMs": due})
+    return fired
+
+
+def debounce_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    arrivals = [i // params["perMs"] for i in range(size)]
+    fired = debounce_decide(params["quietMs"], params["maxWaitMs"], arrivals)
+    digest = sum(f["atMs"] for f in fired) & MASK
+    return {"count": size, "fired": len(fired), "digest": to_hex(digest)}
+
+
+def circuit_breaker_decide(case_input: dict[str, Any]) -> dict[str, Any]:
+    threshold, window = case_input["failureThreshold"], case_input["windowMs"]
+    open_ms, probes = case_input["openMs"], case_input["halfOpenProbes"]
+    state, opened, succeeded = "closed", 0, 0
+    failures: deque[int] = deque()
+    decisions: list[str] = []
+    changes: list[dict[str, Any]] = []
+    for call in case_input["calls"]:
+        t = call["atMs"]
+        if state == "open" and t >= opened + open_ms:
+            state, succeeded = "half-open", 0
+            changes.append({"atMs": opened + open_ms, "to": "half-open"})
+        if state == "open":
+            decisions.append("rejected")
+            continue
+        decisions.append("ran")
+        failed = call["outcome"] == "fail"
+        if state == "closed":
+            if failed:
+                failures.append(t)
+                while failures and t - failures[0] >= window:
+                    failures.popleft()
+                if len(failures) >= threshold:
+                    state, opened = "open", t
+                    changes.append({"atMs": t, "to": "open"})
+        elif failed:
+            state, opened = "open", t
+            changes.append({"atMs": t, "to": "open"})
+        else:
+            succeeded += 1
+            if succeeded == probes:
+                state = "closed"
+                failures.clear()
+                changes.append({"atMs": t, "to": "closed"})
+    return {"decisions": decisions, "changes": changes}
+
+
+def circuit_breaker_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    calls = [{"atMs": i, "outcome": "fail" if i % 10 < 3 else "ok"} for i in range(size)]
+    out = circuit_breaker_decide({**params, "calls": calls})
+    ran = sum(1 for d in out["decisions"] if d == "ran")
+    return {"count": size, "ran": ran, "changes": len(out["changes"])}
+
+
+def timeout_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    digest = 0
+    for i in range(size):
+        digest ^= i
+    return {"count": size, "digest": to_hex(digest)}
+
+
+def first_completed_check(size: int, params: dict[str, Any]) -> dict[str, Any]:
+    winner = params["operations"] - 1
+    return {"count": size, "digest": to_hex(winner if size % 2 else 0)}
+
+
 BENCH_CHECKS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
     "many-tasks": many_tasks_check,
     "worker-pool": worker_pool_check,
@@ -350,5 +553,12 @@ BENCH_CHECKS: dict[str, Callable[[int, dict[str, Any]], dict[str, Any]]] = {
     "priority-queue": priority_queue_check,
     "batching": batching_check,
     "pub-sub": pub_sub_check,
+    "timeout": timeout_check,
+    "retry": retry_check,
+    "first-completed": first_completed_check,
+    "error-group": timeout_check,
+    "throttle": throttle_check,
+    "debounce": debounce_check,
+    "circuit-breaker": circuit_breaker_check,
 }
 """What a runner's `bench` answer must report in `check`, per pattern."""

@@ -135,4 +135,4 @@ def check_case(case: Case, observed: Any, output: Any = None) -> list[str]:
 
 
 # Registering the checks: each module adds its own to REGISTRY when imported.
-from . import cache, jobs, limiters, merge, queues, streams  # noqa: E402, F401
+from . import cache, deadlines, gates, jobs, limiters, merge, queues, streams  # noqa: E402, F401
