@@ -94,7 +94,10 @@ def attempts(*spans: tuple[float, float]) -> dict[str, Any]:
 
 def test_a_live_retry_on_schedule_passes() -> None:
     observed = attempts((0, 1), (11, 12), (32.5, 33))
-    checks = [{"check": "retry-schedule-kept"}, {"check": "retry-not-late", "slackMs": 5}]
+    checks: list[dict[str, Any]] = [
+        {"check": "retry-schedule-kept"},
+        {"check": "retry-not-late", "slackMs": 5},
+    ]
     assert judge(RETRY, observed, *checks, output=RETRY_OUT) == []
 
 
@@ -119,7 +122,7 @@ def test_a_decided_schedule_past_the_deadline_is_caught() -> None:
 
 
 RACE: dict[str, Any] = {"mode": "race", "operations": [{"id": 0}, {"id": 1}, {"id": 2}]}
-FC = [
+FC: list[dict[str, Any]] = [
     {"check": "answer-from-a-finished-operation"},
     {"check": "no-loser-running"},
     {"check": "losers-cancelled-promptly", "slackMs": 5},
@@ -186,7 +189,7 @@ EG_OUT = {
     ],
     "error": "task 0 failed",
 }
-EG_CHECKS = [
+EG_CHECKS: list[dict[str, Any]] = [
     {"check": "every-task-reported-once"},
     {"check": "no-start-after-failure"},
     {"check": "group-within-limit"},

@@ -112,7 +112,7 @@ def time_and_failure_output(pattern: str, inp: dict[str, Any]) -> dict[str, Any]
     if pattern == "retry":
         out = reference.retry_decide(inp)
         return out if inp["mode"] == "decide" else {k: v for k, v in out.items() if k != "startsMs"}
-    arrivals = inp.get("arrivalsMs")
+    arrivals: list[int] = inp.get("arrivalsMs", [])
     if pattern == "throttle" and inp["mode"] == "decide":
         fired = reference.throttle_decide(
             inp["intervalMs"], inp.get("leading", True), inp.get("trailing", False), arrivals
