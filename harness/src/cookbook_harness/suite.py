@@ -46,7 +46,7 @@ class Sweep:
 QUEUES = ("rust", "go", "typescript", "python-asyncio", "python-threads")
 """The implementations of the queue patterns; the extension does not expose them."""
 STREAMS = ("rust", "go", "typescript", "python-asyncio")
-"""The implementations of the stream patterns, whose idiom in Python is the event loop's."""
+"""The implementations of the patterns whose Python idiom is the event loop's alone."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,83 @@ def _profile(name: str, rounds: int, repeat: int, big: bool) -> Profile:
                 size=per_point,
                 unit="message",
                 why="each message is copied into every subscriber's buffer",
+                only=STREAMS,
+            ),
+            Sweep(
+                "timeout-group-size",
+                "Timeout: a group of operations under one deadline, none late",
+                "timeout",
+                {"deadlineMs": 60_000},
+                "size",
+                sizes,
+                unit="operation",
+                why="what a deadline costs when nothing is late: a task, a timer and a cleanup",
+                only=STREAMS,
+            ),
+            Sweep(
+                "retry-decisions",
+                "Retry: backoff schedules computed, decorrelated jitter",
+                "retry",
+                {"maxAttempts": 8, "jitter": "decorrelated"},
+                "size",
+                sizes,
+                unit="schedule",
+                why="the schedule alone: integer backoff and one splitmix64 draw per delay",
+                only=STREAMS,
+            ),
+            Sweep(
+                "first-completed-any",
+                "First completed: the first success of four operations",
+                "first-completed",
+                {"operations": 4},
+                "size",
+                sizes,
+                unit="call",
+                why="starting four operations, taking the first success, cancelling the rest",
+                only=STREAMS,
+            ),
+            Sweep(
+                "error-group-size",
+                "Error group: tasks with no work of their own, 64 at a time",
+                "error-group",
+                {"limit": 64},
+                "size",
+                sizes,
+                unit="task",
+                why="what a task in a structured group costs: its spawn, its slot and its outcome",
+                only=STREAMS,
+            ),
+            Sweep(
+                "throttle-decisions",
+                "Throttle: decisions on arrival times, two calls a millisecond",
+                "throttle",
+                {"intervalMs": 5, "perMs": 2, "leading": True, "trailing": True},
+                "size",
+                decisions,
+                unit="call",
+                why="the decision core alone: a window and a pending call",
+                only=STREAMS,
+            ),
+            Sweep(
+                "debounce-decisions",
+                "Debounce: decisions on arrival times, one call a millisecond",
+                "debounce",
+                {"quietMs": 3, "maxWaitMs": 20, "perMs": 1},
+                "size",
+                decisions,
+                unit="call",
+                why="the decision core alone: a due time moved by each call",
+                only=STREAMS,
+            ),
+            Sweep(
+                "circuit-breaker-decisions",
+                "Circuit breaker: decisions on a call a millisecond, three in ten failing",
+                "circuit-breaker",
+                {"failureThreshold": 3, "windowMs": 50, "openMs": 20, "halfOpenProbes": 2},
+                "size",
+                decisions,
+                unit="call",
+                why="the decision core alone: a failure log and three states",
                 only=STREAMS,
             ),
             Sweep(
