@@ -57,6 +57,13 @@ NOT_EXPOSED = {
     "priority-queue": "workers",
     "batching": "mode",
     "pub-sub": "policy",
+    "timeout": "kind",
+    "first-completed": "mode",
+    "error-group": "policy",
+    "retry": "mode",
+    "throttle": "mode",
+    "debounce": "mode",
+    "circuit-breaker": "mode",
 }
 
 

@@ -50,6 +50,21 @@ function hex32(x: number): string {
 
 /** Applies `n` splitmix64 steps to `seed`; returns the result as 16 lowercase hex digits. */
 export function work(seed: bigint | number, n: number): string {
+  const [hi, lo] = steps(seed, n);
+  return hex32(hi) + hex32(lo);
+}
+
+/**
+ * `work(seed, n)` as a BigInt, for a caller that computes with the 64-bit value rather than
+ * writing it out (retry's jitter draws): the same steps, without a round trip through hex.
+ */
+export function workBigInt(seed: bigint | number, n: number): bigint {
+  const [hi, lo] = steps(seed, n);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** The `n` steps, on the two unsigned 32-bit halves of the state. */
+function steps(seed: bigint | number, n: number): [hi: number, lo: number] {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`n must be a non-negative integer, got ${String(n)}`);
   }
@@ -78,5 +93,5 @@ export function work(seed: bigint | number, n: number): string {
     lo = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0;
     hi = (hi ^ (hi >>> 31)) >>> 0;
   }
-  return hex32(hi) + hex32(lo);
+  return [hi, lo];
 }

@@ -85,6 +85,13 @@ describe("runner command line", () => {
         batching: none,
         "priority-queue": none,
         "pub-sub": none,
+        timeout: none,
+        "first-completed": none,
+        "error-group": none,
+        retry: none,
+        throttle: none,
+        debounce: none,
+        "circuit-breaker": none,
       },
       benchmarks: ["many-tasks"],
     });

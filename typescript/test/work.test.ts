@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { work } from "../src/work.js";
+import { work, workBigInt } from "../src/work.js";
 import { loadWorkVectors } from "./support/spec.js";
 
 /** The contract's definition, written plainly in BigInt: slow, but obviously right. */
@@ -36,6 +36,14 @@ test("work matches the BigInt definition across the whole 64-bit range", () => {
   for (const seed of seeds) {
     for (const n of [0, 1, 2, 7, 64]) {
       assert.equal(work(seed, n), referenceWork(seed, n), `work(${String(seed)}n, ${String(n)})`);
+    }
+  }
+});
+
+test("workBigInt is work's value as a BigInt", () => {
+  for (const seed of [0n, 1n, 2n ** 53n - 1n, 2n ** 63n, 2n ** 64n - 1n]) {
+    for (const n of [0, 1, 7]) {
+      assert.equal(workBigInt(seed, n), BigInt(`0x${work(seed, n)}`));
     }
   }
 });

@@ -133,20 +133,11 @@ func (o Object) String(name string) (string, error) {
 
 // OneOf reads a required string field that must be one of allowed, such as an operation's name.
 func (o Object) OneOf(name string, allowed ...string) (string, error) {
-	quoted := make([]string, len(allowed))
-	for i, a := range allowed {
-		quoted[i] = strconv.Quote(a)
-	}
-	rule := strings.Join(quoted, " or ")
 	v, ok := o.fields[name]
 	if !ok {
-		return "", Errorf(o.Path(name), "is missing; it must be %s", rule)
+		return "", Errorf(o.Path(name), "is missing; it must be %s", oneOfRule(allowed))
 	}
-	s, ok := v.(string)
-	if !ok || !slices.Contains(allowed, s) {
-		return "", Errorf(o.Path(name), "must be %s, got %s", rule, Show(v))
-	}
-	return s, nil
+	return oneOf(o.Path(name), v, allowed)
 }
 
 // OptOneOf reads an optional string field that must be one of allowed, such as a benchmark's
@@ -156,6 +147,13 @@ func (o Object) OptOneOf(name string, allowed ...string) (string, error) {
 		return "", nil
 	}
 	return o.OneOf(name, allowed...)
+}
+
+// Has reports whether the field name is present, null included: for a field whose presence is
+// itself the question, such as one that only some kinds of input may have.
+func (o Object) Has(name string) bool {
+	_, ok := o.fields[name]
+	return ok
 }
 
 // Object reads a required field that is itself an object.
@@ -217,8 +215,31 @@ func (a Array) Object(i int) (Object, error) {
 	return AsObject(a.Path(i), a.items[i])
 }
 
+// OneOf checks that element i is a string among allowed, such as a scripted outcome.
+func (a Array) OneOf(i int, allowed ...string) (string, error) {
+	return oneOf(a.Path(i), a.items[i], allowed)
+}
+
 // Path is the path of element i.
 func (a Array) Path(i int) string { return fmt.Sprintf("%s[%d]", a.path, i) }
+
+// oneOf accepts a string among allowed.
+func oneOf(path string, v any, allowed []string) (string, error) {
+	s, ok := v.(string)
+	if !ok || !slices.Contains(allowed, s) {
+		return "", Errorf(path, "must be %s, got %s", oneOfRule(allowed), Show(v))
+	}
+	return s, nil
+}
+
+// oneOfRule words the allowed strings: "a" or "b".
+func oneOfRule(allowed []string) string {
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	return strings.Join(quoted, " or ")
+}
 
 // integer accepts only an integer literal: 2.5, 2.0 and 2e0 are refused alike, so that no value
 // is truncated or rounded on its way in. A literal too large for int64 is out of range all the same.

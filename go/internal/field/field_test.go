@@ -136,3 +136,19 @@ func TestNestedArrays(t *testing.T) {
 		t.Errorf("Array: %v", err)
 	}
 }
+
+func TestArrayOneOf(t *testing.T) {
+	outcomes, err := field.Of(map[string]any{"outcomes": []any{"ok", "maybe", nil}}).Array("outcomes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := outcomes.OneOf(0, "ok", "fatal"); s != "ok" || err != nil {
+		t.Errorf("OneOf = %q, %v", s, err)
+	}
+	if _, err := outcomes.OneOf(1, "ok", "fatal"); err == nil || err.Error() != `outcomes[1] must be "ok" or "fatal", got "maybe"` {
+		t.Errorf("OneOf of another string: %v", err)
+	}
+	if _, err := outcomes.OneOf(2, "ok"); err == nil || err.Error() != `outcomes[2] must be "ok", got null` {
+		t.Errorf("OneOf of null: %v", err)
+	}
+}

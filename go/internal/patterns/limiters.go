@@ -94,14 +94,20 @@ type elapsedObserved struct {
 	ElapsedNs int64 `json:"elapsedNs"`
 }
 
+// readArrivals reads arrivalsMs: times in time order, from 0 to maxArrivalMs.
 func readArrivals(o field.Object) ([]int64, error) {
+	return readArrivalsUpTo(o, maxArrivalMs)
+}
+
+// readArrivalsUpTo reads arrivalsMs: times in time order, from 0 to most.
+func readArrivalsUpTo(o field.Object, most int64) ([]int64, error) {
 	list, err := o.Array("arrivalsMs")
 	if err != nil {
 		return nil, err
 	}
 	arrivals := make([]int64, list.Len())
 	for i := range arrivals {
-		t, err := list.Int(i, 0, maxArrivalMs)
+		t, err := list.Int(i, 0, most)
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,15 @@ var Table = map[string]protocol.Pattern{
 	"batching":          batchingPattern,
 	"priority-queue":    priorityQueue,
 	"pub-sub":           pubSub,
+
+	"retry":           retryPattern,
+	"throttle":        throttlePattern,
+	"debounce":        debouncePattern,
+	"circuit-breaker": circuitBreaker,
+
+	"timeout":         timeoutPattern,
+	"first-completed": firstCompleted,
+	"error-group":     errorGroup,
 }
 
 // Workloads maps each benchmark-only workload's slug (docs/benchmarks.md) to its definition.

@@ -53,6 +53,11 @@ type benchParams struct {
 	Producers, Consumers, Capacity, Stages, Workers                   int64
 	Ordered                                                           bool
 	MaxSize, MaxWaitMs, PerMs, Subscribers, BufferSize                int64
+	MaxAttempts, IntervalMs, QuietMs                                  int64
+	FailureThreshold, OpenMs, HalfOpenProbes                          int64
+	Jitter                                                            string
+	Leading, Trailing                                                 bool
+	DeadlineMs, Operations                                            int64
 }
 
 // wantCheck computes what each pattern's bench must report, without the pattern's own code.
@@ -152,6 +157,24 @@ var wantCheck = map[string]func(size int64, p benchParams) protocol.Check{
 		}
 		return protocol.Check{"count": size, "batches": batches, "digest": work.Hex(digest)}
 	},
+	"retry":           retryCheck,
+	"throttle":        throttleCheck,
+	"debounce":        debounceCheck,
+	"circuit-breaker": breakerCheck,
+
+	// Every operation, with no sleep, finishes well within the deadline: its value is its id,
+	// work(id, 0).
+	"timeout": xorOfWork,
+	// Only the last operation succeeds, so it wins every call; an even number of wins XOR to 0.
+	"first-completed": func(size int64, p benchParams) protocol.Check {
+		var digest uint64
+		if size%2 == 1 {
+			digest = uint64(p.Operations - 1)
+		}
+		return protocol.Check{"count": size, "digest": work.Hex(digest)}
+	},
+	// Every leaf succeeds, its value its id.
+	"error-group": xorOfWork,
 }
 
 // xorOfWork is the check of size results work(id, cost) for the ids 0 to size-1.

@@ -12,7 +12,9 @@ counterpart:
 - queues: `producer_consumer` and `producer_consumer_threads`, `priority_queue` and
   `priority_queue_threads`;
 - streams, on asyncio alone (their idiom is the event loop's): `pipeline`, `batching` (with its
-  integer decision core), `pub_sub`.
+  integer decision core), `pub_sub`;
+- time and failure, on asyncio alone (cancellation is their subject, and only a task can be
+  cancelled where it waits): `timeout`, `first_completed` (race, any and hedge), `error_group`.
 
 `cookbook.work` is the deterministic CPU cost that every language of the cookbook computes bit for
 bit; `cookbook.runner` speaks the cookbook's protocol so that a language-neutral harness can check

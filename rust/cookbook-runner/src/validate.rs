@@ -135,6 +135,19 @@ impl<'a> Object<'a> {
         })
     }
 
+    /// An optional integer within `range`, `None` when the field is absent: a limit that, when
+    /// not given, is no limit at all.
+    pub fn maybe_int(
+        &self,
+        key: &str,
+        range: RangeInclusive<u64>,
+    ) -> Result<Option<u64>, FieldError> {
+        self.fields
+            .get(key)
+            .map(|value| integer(self.path.key(key), value, &range))
+            .transpose()
+    }
+
     /// A required count from 1 to `max`: a number of workers, a capacity, a batch size.
     pub fn required_count(&self, key: &str, max: u32) -> Result<NonZeroUsize, FieldError> {
         let range = 1..=u64::from(max);
@@ -160,27 +173,7 @@ impl<'a> Object<'a> {
         key: &str,
         choices: &[(&str, T)],
     ) -> Result<T, FieldError> {
-        let names = Choices(choices);
-        match self.fields.get(key) {
-            Some(Value::String(text)) => choices
-                .iter()
-                .find(|(name, _)| name == text)
-                .map(|&(_, choice)| choice)
-                .ok_or_else(|| {
-                    FieldError::new(
-                        self.path.key(key),
-                        format_args!("must be one of {names}, got {text:?}"),
-                    )
-                }),
-            Some(other) => Err(FieldError::new(
-                self.path.key(key),
-                format_args!("must be one of {names}, got {}", Received(other)),
-            )),
-            None => Err(FieldError::new(
-                self.path.key(key),
-                format_args!("is required: one of {names}"),
-            )),
-        }
+        choice(self.path.key(key), self.fields.get(key), choices)
     }
 
     /// An optional string, one of `choices`, returned as what it stands for; `None` when the
@@ -241,6 +234,13 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// An optional array, empty when the field is absent.
+    pub fn optional_array(&self, key: &str) -> Result<&'a [Value], FieldError> {
+        self.fields
+            .get(key)
+            .map_or(Ok(&[]), |value| array(self.path.key(key), value))
+    }
+
     /// A required array of at most `max` elements: a bound that keeps a mistyped request
     /// from spawning without limit.
     pub fn required_array_at_most(&self, key: &str, max: usize) -> Result<&'a [Value], FieldError> {
@@ -284,6 +284,42 @@ impl<'a> Object<'a> {
                 "is required: an object",
             )),
         }
+    }
+
+    /// An optional object, `None` when the field is absent: a part of an element that only
+    /// some elements have.
+    pub fn optional_object(&'a self, key: &'a str) -> Result<Option<Object<'a>>, FieldError> {
+        self.fields
+            .get(key)
+            .map(|value| Object::new(self.path.key(key), value))
+            .transpose()
+    }
+}
+
+/// The string at `path`, one of `choices`, returned as what it stands for; `value` is `None`
+/// when the field is absent, which is an error too.
+pub fn choice<T: Copy>(
+    path: Path<'_>,
+    value: Option<&Value>,
+    choices: &[(&str, T)],
+) -> Result<T, FieldError> {
+    let names = Choices(choices);
+    match value {
+        Some(Value::String(text)) => choices
+            .iter()
+            .find(|(name, _)| name == text)
+            .map(|&(_, choice)| choice)
+            .ok_or_else(|| {
+                FieldError::new(path, format_args!("must be one of {names}, got {text:?}"))
+            }),
+        Some(other) => Err(FieldError::new(
+            path,
+            format_args!("must be one of {names}, got {}", Received(other)),
+        )),
+        None => Err(FieldError::new(
+            path,
+            format_args!("is required: one of {names}"),
+        )),
     }
 }
 

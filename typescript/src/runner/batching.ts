@@ -6,8 +6,6 @@
  * @module
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
-
 import { batched, Batcher, type Batch, type Reason } from "../batching.js";
 import {
   fieldPath,
@@ -20,7 +18,7 @@ import {
   requireUniqueId,
   type Fields,
 } from "./fields.js";
-import { Clock, type Observed } from "./observe.js";
+import { Clock, sleepUntil, type Observed } from "./observe.js";
 import {
   SelfCheckError,
   type CaseResult,
@@ -28,7 +26,6 @@ import {
   type PatternParts,
 } from "./protocol.js";
 
-const NS_PER_MS = 1_000_000;
 const MAX_SIZE = 10_000;
 const MAX_WAIT_MS = 60_000;
 const MAX_LIVE_MS = 60_000;
@@ -94,14 +91,6 @@ function runDecide(input: BatchingInput): CaseResult {
   const observed: Observed = { elapsedNs: clock.now() };
   const output = batches.map(({ items, at, reason }) => ({ ids: items, flushMs: at, reason }));
   return { output: { batches: output }, observed };
-}
-
-/** Sleeps until `ms` after the clock's start; a timer that fires early is slept again. */
-async function sleepUntil(clock: Clock, ms: number): Promise<void> {
-  const target = ms * NS_PER_MS;
-  for (let now = clock.now(); now < target; now = clock.now()) {
-    await sleep(Math.ceil((target - now) / NS_PER_MS));
-  }
 }
 
 /**

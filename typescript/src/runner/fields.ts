@@ -185,3 +185,34 @@ export function requireNotBefore(
   }
   return value;
 }
+
+/** An array of from `least` to `most` elements. */
+export function requireArrayLength(
+  value: unknown,
+  path: string,
+  least: number,
+  most: number,
+): readonly unknown[] {
+  const array = requireArray(value, path);
+  if (array.length < least || array.length > most) {
+    throw new FieldError(
+      path,
+      `${path} must have from ${String(least)} to ${String(most)} elements, got ${String(array.length)}`,
+    );
+  }
+  return array;
+}
+
+/**
+ * An array of times from 0 to `latest` that never go back, such as arrivals. Each element is
+ * checked whole (in range, then in time order) before the next.
+ */
+export function requireTimes(value: unknown, path: string, latest: number): number[] {
+  const times: number[] = [];
+  for (const [i, element] of requireArray(value, path).entries()) {
+    const at = indexPath(path, i);
+    const time = requireInteger(element, at, 0, latest);
+    times.push(requireNotBefore(time, at, times.at(-1), indexPath(path, i - 1)));
+  }
+  return times;
+}

@@ -46,7 +46,11 @@ export function validateJobFields(fields: Fields, path: string): Omit<Job, "id">
 export class JobFailedError extends Error {
   override readonly name = "JobFailedError";
 
-  constructor(noun: string, id: number) {
+  constructor(
+    noun: string,
+    /** Whose failure it is: a race's answer names the operation that failed first. */
+    readonly id: number,
+  ) {
     super(`${noun} ${String(id)} failed`);
   }
 }
@@ -101,6 +105,13 @@ export function xorDigest(values: Iterable<string>): string {
     lo ^= Number.parseInt(value.slice(8), 16);
   }
   return (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
+}
+
+/** The sum of integers modulo 2^64, as 16 hex digits: a digest of times that any order gives. */
+export function sumDigest(values: Iterable<number>): string {
+  let sum = 0n;
+  for (const value of values) sum += BigInt(value);
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, "0");
 }
 
 /**

@@ -10,14 +10,7 @@
  */
 
 import { Limiter, type Schedule } from "../rate-limit.js";
-import {
-  indexPath,
-  requireArray,
-  requireChoice,
-  requireInteger,
-  requireNotBefore,
-  type Fields,
-} from "./fields.js";
+import { requireChoice, requireInteger, requireTimes, type Fields } from "./fields.js";
 import { Clock, type Observed } from "./observe.js";
 import {
   SelfCheckError,
@@ -60,22 +53,17 @@ export interface LimiterObserved extends Observed {
   readonly admissions: readonly Admission[];
 }
 
-/** Each arrival is checked whole (in range, then in time order) before the next. */
-function validateArrivals(value: unknown): number[] {
-  const arrivals: number[] = [];
-  for (const [i, arrival] of requireArray(value, "arrivalsMs").entries()) {
-    const path = indexPath("arrivalsMs", i);
-    const time = requireInteger(arrival, path, 0, Number.MAX_SAFE_INTEGER);
-    arrivals.push(requireNotBefore(time, path, arrivals.at(-1), indexPath("arrivalsMs", i - 1)));
-  }
-  return arrivals;
-}
-
 /** `mode`, the limiter's parameters, then `arrivalsMs`, or `callers` and `requestsPerCaller`. */
 function validate(input: Fields, parameters: ParameterReader): LimiterInput {
   const mode = requireChoice(input.mode, "mode", ["decide", "live"]);
   const schedule = parameters(input, "");
-  if (mode === "decide") return { mode, schedule, arrivalsMs: validateArrivals(input.arrivalsMs) };
+  if (mode === "decide") {
+    return {
+      mode,
+      schedule,
+      arrivalsMs: requireTimes(input.arrivalsMs, "arrivalsMs", Number.MAX_SAFE_INTEGER),
+    };
+  }
   const callers = requireInteger(input.callers, "callers", 1, MAX_CALLERS);
   const requestsPerCaller = requireInteger(
     input.requestsPerCaller,

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { NS_PER_MS, sleepUntil as sleepUntilNs } from "../clock.js";
+
 /** What every run observes: the length of the measured region. Each pattern adds its own. */
 export interface Observed {
   readonly elapsedNs: number;
@@ -33,6 +35,11 @@ export class Clock {
   now(): number {
     return Number(process.hrtime.bigint() - this.#origin);
   }
+}
+
+/** Sleeps until `ms` after the clock's start; a timer that fires early is slept again. */
+export function sleepUntil(clock: Clock, ms: number): Promise<void> {
+  return sleepUntilNs(ms * NS_PER_MS, () => clock.now());
 }
 
 export class Recorder {

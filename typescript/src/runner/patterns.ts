@@ -8,13 +8,20 @@
 import type { Fields } from "./fields.js";
 import type { BenchParts, CaseResult, Measurement, PatternParts } from "./protocol.js";
 import { batching } from "./batching.js";
+import { circuitBreakerPattern } from "./circuit-breaker.js";
+import { debouncePattern } from "./debounce.js";
+import { errorGroup } from "./error-group.js";
 import { fanIn } from "./fan-in.js";
+import { firstCompleted } from "./first-completed.js";
 import { pipelinePattern } from "./pipeline.js";
 import { priorityQueue } from "./priority-queue.js";
 import { producerConsumer } from "./producer-consumer.js";
 import { pubSub } from "./pub-sub.js";
+import { retryPattern } from "./retry.js";
 import { rwlockCache } from "./rwlock-cache.js";
 import { slidingWindow } from "./sliding-window.js";
+import { throttlePattern } from "./throttle.js";
+import { timeout } from "./timeout.js";
 import { tokenBucket } from "./token-bucket.js";
 import { workerPool } from "./worker-pool.js";
 
@@ -69,4 +76,11 @@ export const patterns: ReadonlyMap<string, Pattern> = new Map([
   ["batching", definePattern(batching)],
   ["priority-queue", definePattern(priorityQueue)],
   ["pub-sub", definePattern(pubSub)],
+  ["timeout", definePattern(timeout)],
+  ["retry", definePattern(retryPattern)],
+  ["first-completed", definePattern(firstCompleted)],
+  ["error-group", definePattern(errorGroup)],
+  ["throttle", definePattern(throttlePattern)],
+  ["debounce", definePattern(debouncePattern)],
+  ["circuit-breaker", definePattern(circuitBreakerPattern)],
 ]);

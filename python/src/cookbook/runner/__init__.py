@@ -6,6 +6,8 @@
   that stamp each put and get, for the patterns that hand items through queues;
 - `registry`: one table of patterns per variant, with the skips from `cookbook/skips.json`;
 - one module per pattern (`worker_pool`): its validator, run and bench functions;
+  `operations`: the operations that sleep, then fail or return their id, which the timeout,
+  first-completed and error-group cases run, stamped as they run;
 - `many_tasks`: the benchmark-only workload, `parallel_pool`: the worker pool's `parallel` mode,
   and `runtime`: the settings `list` reports, for asyncio.
 """

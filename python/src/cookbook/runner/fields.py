@@ -63,6 +63,14 @@ def _shown(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else kind(value)
 
 
+def choice_at(value: object, path: str, options: tuple[str, ...]) -> str:
+    """`value`, found at `path`, as a string, one of `options`."""
+    if not isinstance(value, str) or value not in options:
+        named = ", ".join(f'"{option}"' for option in options)
+        raise FieldError(path, f"{path} must be one of {named}, got {_shown(value)}")
+    return value
+
+
 class Fields:
     """A JSON object under validation, and the path where it sits (`""` at the root)."""
 
@@ -96,12 +104,28 @@ class Fields:
         """A required array, of at most `most` elements if given."""
         return array_at(self._get(key, "an array", None), self.at(key), most)
 
+    def optional_array(self, key: str, most: int | None = None) -> list[object] | None:
+        """An array of at most `most` elements if given, or None when the field is absent."""
+        return self.array(key, most) if key in self._values else None
+
     def objects(self, key: str, most: int | None = None) -> Iterator["Fields"]:
         """A required array (of at most `most` elements), checked now; then each element, read
         as an object through its own `Fields` (`jobs[2]`) only when the iteration reaches it, so
         that whatever is wrong with one element is reported before anything after it is read."""
         path, values = self.at(key), self.array(key, most)
         return (Fields(value, f"{path}[{index}]") for index, value in enumerate(values))
+
+    def times(self, key: str, high: int, what: str) -> list[int]:
+        """A required array of integers from 0 to `high` that never decrease (`arrivalsMs`):
+        each element is checked whole, in range and then in order (`what` says why the times are
+        in order), before the next, so the first bad element is the one reported."""
+        path, times = self.at(key), list[int]()
+        for index, value in enumerate(self.array(key)):
+            time = integer_at(value, f"{path}[{index}]", 0, high)
+            if times:
+                not_earlier(f"{path}[{index}]", time, f"{path}[{index - 1}]", times[-1], what)
+            times.append(time)
+        return times
 
     def string(self, key: str) -> str:
         """A required string."""
@@ -113,10 +137,7 @@ class Fields:
     def choice(self, key: str, options: tuple[str, ...]) -> str:
         """A required string, one of `options`."""
         named = ", ".join(f'"{option}"' for option in options)
-        path, value = self.at(key), self._get(key, f"one of {named}", None)
-        if not isinstance(value, str) or value not in options:
-            raise FieldError(path, f"{path} must be one of {named}, got {_shown(value)}")
-        return value
+        return choice_at(self._get(key, f"one of {named}", None), self.at(key), options)
 
     def optional_choice(self, key: str, options: tuple[str, ...]) -> str | None:
         """One of `options`, or None when the field is absent."""
@@ -133,6 +154,10 @@ class Fields:
     def obj(self, key: str) -> "Fields":
         """A required object, read through its own `Fields`."""
         return Fields(self._get(key, "an object", None), self.at(key))
+
+    def optional_obj(self, key: str) -> "Fields | None":
+        """An object read through its own `Fields`, or None when the field is absent."""
+        return self.obj(key) if key in self._values else None
 
     def reject(self, key: str, rule: str) -> NoReturn:
         """Report a rule that spans fields, such as a duplicate id, at the field `key`."""

@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 
 from cookbook import rate_limit, rate_limit_threads
 from cookbook.rate_limit import Schedule
-from cookbook.runner.fields import FieldError, Fields, integer_at
+from cookbook.runner.fields import Fields
 from cookbook.runner.observe import Observed
 from cookbook.runner.protocol import Measured, Pattern, Ran
 
@@ -78,27 +78,11 @@ def _validate(input: Fields, parameters: Callable[[Fields], ScheduleFactory]) ->
     mode = input.choice("mode", ("decide", "live"))
     schedule = parameters(input)
     if mode == "decide":
-        return LimiterInput(schedule, Decide(_arrivals(input)))
+        arrivals = input.times("arrivalsMs", MAX_ARRIVAL_MS, "arrivals are in time order")
+        return LimiterInput(schedule, Decide(arrivals))
     callers = input.integer("callers", 1, MAX_CALLERS)
     requests = input.integer("requestsPerCaller", 0, MAX_REQUESTS_PER_CALLER)
     return LimiterInput(schedule, Live(callers, requests))
-
-
-def _arrivals(input: Fields) -> list[int]:
-    # Each element is checked whole (an integer in range, then in time order) before the next,
-    # so the first bad element is the one reported, whatever is wrong with the later ones.
-    arrivals: list[int] = []
-    for index, value in enumerate(input.array("arrivalsMs")):
-        path = f"{input.at('arrivalsMs')}[{index}]"
-        arrival = integer_at(value, path, 0, MAX_ARRIVAL_MS)
-        if arrivals and arrival < arrivals[-1]:
-            raise FieldError(
-                path,
-                f"{path} must not be earlier than {input.at('arrivalsMs')}[{index - 1}] "
-                f"({arrivals[-1]}): arrivals are in time order, got {arrival}",
-            )
-        arrivals.append(arrival)
-    return arrivals
 
 
 def _bench_input(

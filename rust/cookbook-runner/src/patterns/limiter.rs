@@ -4,6 +4,7 @@
 //! and builds its policy.
 
 use std::num::NonZeroU64;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,7 +50,7 @@ where
 {
     Ok(match mode {
         Mode::Decide => {
-            let arrivals = arrivals(input)?;
+            let arrivals = arrivals(input, &SAFE_INTEGER)?;
             let policy = policy(MILLISECONDS);
             Box::pin(async move { decide(policy, &arrivals) })
         }
@@ -62,8 +63,12 @@ where
     })
 }
 
-/// `arrivalsMs`: integers from 0 to 2^53 - 1, none before the one it follows.
-fn arrivals(input: &Object<'_>) -> Result<Vec<u64>, FieldError> {
+/// `arrivalsMs`: integers within `times`, none before the one it follows. Shared with the
+/// throttle and the debouncer, which read their arrivals the same way.
+pub(super) fn arrivals(
+    input: &Object<'_>,
+    times: &RangeInclusive<u64>,
+) -> Result<Vec<u64>, FieldError> {
     let path = input.path("arrivalsMs");
     let mut previous = 0;
     let mut arrivals = Vec::new();
@@ -71,7 +76,7 @@ fn arrivals(input: &Object<'_>) -> Result<Vec<u64>, FieldError> {
         let at = not_before(
             path.index(i),
             previous,
-            integer(path.index(i), value, &SAFE_INTEGER)?,
+            integer(path.index(i), value, times)?,
         )?;
         previous = at;
         arrivals.push(at);

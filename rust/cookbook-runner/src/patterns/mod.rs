@@ -2,14 +2,23 @@
 //! function, and a row in [`PATTERNS`]; the protocol, validation helpers and recorder are shared.
 
 mod batching;
+mod circuit_breaker;
+mod debounce;
+mod error_group;
 mod fan_in;
+mod first_completed;
+mod gate;
 mod limiter;
+mod operations;
 mod pipeline;
 mod priority_queue;
 mod producer_consumer;
 mod pub_sub;
+mod retry;
 mod rwlock_cache;
 mod sliding_window;
+mod throttle;
+mod timeout;
 mod token_bucket;
 mod worker_pool;
 
@@ -142,6 +151,41 @@ pub static PATTERNS: &[Pattern] = &[
         slug: "pub-sub",
         run: pub_sub::run,
         bench: pub_sub::bench,
+    },
+    Pattern {
+        slug: "retry",
+        run: retry::run,
+        bench: retry::bench,
+    },
+    Pattern {
+        slug: "throttle",
+        run: throttle::run,
+        bench: throttle::bench,
+    },
+    Pattern {
+        slug: "debounce",
+        run: debounce::run,
+        bench: debounce::bench,
+    },
+    Pattern {
+        slug: "circuit-breaker",
+        run: circuit_breaker::run,
+        bench: circuit_breaker::bench,
+    },
+    Pattern {
+        slug: "timeout",
+        run: timeout::run,
+        bench: timeout::bench,
+    },
+    Pattern {
+        slug: "first-completed",
+        run: first_completed::run,
+        bench: first_completed::bench,
+    },
+    Pattern {
+        slug: "error-group",
+        run: error_group::run,
+        bench: error_group::bench,
     },
 ];
 

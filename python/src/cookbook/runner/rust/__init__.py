@@ -55,4 +55,11 @@ PATTERNS: dict[str, Pattern[Any]] = {
     "priority-queue": _not_exposed("workers", "the priority queue"),
     "batching": _not_exposed("mode", "the batcher"),
     "pub-sub": _not_exposed("policy", "the publish-subscribe bus"),
+    "timeout": _not_exposed("kind", "timeouts"),
+    "first-completed": _not_exposed("mode", "the first-completed race"),
+    "error-group": _not_exposed("policy", "the error group"),
+    "retry": _not_exposed("mode", "the retry"),
+    "throttle": _not_exposed("mode", "the throttle"),
+    "debounce": _not_exposed("mode", "the debouncer"),
+    "circuit-breaker": _not_exposed("mode", "the circuit breaker"),
 }

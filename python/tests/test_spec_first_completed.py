@@ -1,0 +1,13 @@
+"""Every case of harness/spec/first-completed.json, through the runner's own code, per variant."""
+
+import pytest
+from cookbook_harness.spec import Case
+
+from cookbook.runner.registry import TABLES
+from tests.spec import assert_case
+
+
+@pytest.mark.spec("first-completed")
+@pytest.mark.parametrize("variant", sorted(TABLES))
+def test_case(variant: str, case: Case) -> None:
+    assert_case(variant, case)
